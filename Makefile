@@ -1,0 +1,33 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both install what is missing first.
+.PHONY: all deps build build-dev run test test-unit node-deps bench lint clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release
+
+build-dev: deps
+	cmake --preset dev >/dev/null
+	cmake --build --preset dev
+
+node-deps: deps
+	@cd tests/integration && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; }
+
+run: build
+	scripts/run-demo
+
+test: build-dev node-deps
+	ctest --preset dev --output-on-failure -j2
+
+bench: build
+	bench/ingest/run
+
+lint:
+	clang-format --dry-run --Werror $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h')
+
+clean:
+	rm -rf build

@@ -1,0 +1,328 @@
+#include "cli/trigger_command.h"
+
+#include <curl/curl.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+
+#include "core/clock.h"
+#include "core/config_node.h"
+#include "core/crypto.h"
+#include "core/encoding.h"
+#include "gateway/config.h"
+#include "inbound/verifier.h"
+
+namespace wharf::cli {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr std::string_view kDefaultListen = "127.0.0.1:8080";  // as gateway/config.cc
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Sets header `name`, replacing a previous value under any capitalisation.
+void set_header(HeaderList& headers, std::string_view name, std::string value) {
+  for (auto& [n, v] : headers) {
+    if (iequals(n, name)) {
+      v = std::move(value);
+      return;
+    }
+  }
+  headers.emplace_back(std::string(name), std::move(value));
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (const auto& it : items) {
+    if (!out.empty()) out += sep;
+    out += it;
+  }
+  return out;
+}
+
+bool is_loopback_url(std::string_view url) {
+  for (std::string_view host : {"://127.", "://localhost", "://[::1]"}) {
+    if (url.find(host) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+// What the config says about the source: its scheme, a signer for it, and where to post.
+struct Target {
+  std::string verifier;
+  std::unique_ptr<inbound::Signer> signer;
+  std::string url;
+};
+
+// Reads the config for `opts`. Every failure is a usage/config error: a one-line reason.
+Result<Target> load_target(const TriggerOptions& opts) {
+  auto fail = [](std::string why) { return make_error(Errc::kInvalidArgument, std::move(why)); };
+  YAML::Node doc;
+  try {
+    doc = YAML::LoadFile(opts.config_path);
+  } catch (const YAML::Exception& e) {
+    return fail("cannot load config " + opts.config_path + ": " + e.what());
+  }
+  ConfigErrors errors(opts.config_path);
+  const EnvLookup env = process_env();
+  ConfigNode root(doc, "", &errors, &env);
+  ConfigNode sources = root["sources"];
+  std::vector<std::string> known;
+  if (sources.is_map()) {
+    for (const auto& it : sources.yaml()) known.push_back(it.first.as<std::string>());
+  }
+  if (std::find(known.begin(), known.end(), opts.source) == known.end()) {
+    return fail("unknown source '" + opts.source + "' in " + opts.config_path + " (" +
+                (known.empty() ? std::string("it defines no sources")
+                               : "known sources: " + join(known, ", ")) +
+                ")");
+  }
+  ConfigNode source = sources[opts.source];
+  Target t;
+  t.verifier = source["verifier"].str_or("");
+  if (t.verifier.empty()) return fail(opts.config_path + ": sources." + opts.source + ".verifier is not set");
+  if (sample_types(t.verifier).empty()) {
+    std::vector<std::string> names;
+    for (auto n : sample_verifiers()) names.emplace_back(n);
+    return fail("source '" + opts.source + "' uses verifier '" + t.verifier +
+                "', which has no sample events (samples exist for: " + join(names, ", ") + ")");
+  }
+  t.signer = inbound::make_signer(t.verifier, source);
+  if (t.signer == nullptr || !errors.empty()) {
+    return fail("cannot sign for source '" + opts.source + "': " +
+                (errors.empty() ? std::string("no signing key") : join(errors.messages(), "; ")));
+  }
+  if (!opts.url.empty()) {
+    t.url = opts.url;
+  } else {
+    std::string listen = root["server"]["listen"].str_or(std::string(kDefaultListen));
+    t.url = webhook_url(listen, opts.source);
+    if (t.url.empty()) {
+      return fail(opts.config_path + ": server.listen '" + listen + "' is not host:port (or pass --url)");
+    }
+  }
+  return t;
+}
+
+std::string trim_trailing(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// A shell word holding exactly `s`: '...' when that is enough, else bash's $'...' (for CR and
+// other control bytes, which multipart bodies contain and '...' would not show).
+std::string shell_quote(std::string_view s) {
+  bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u >= 0x20 ? u != 0x7f : (c == '\n' || c == '\t');
+  });
+  std::string out;
+  if (plain) {
+    out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+  }
+  out = "$'";
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\'': out += "\\'"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (u < 0x20 || u == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\x%02x", u);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "'";
+}
+
+// ---- libcurl ----
+
+class CurlPoster final : public WebhookPoster {
+ public:
+  CurlPoster() {
+    // Not thread-safe, but the CLI calls it once, before any other thread exists.
+    static const CURLcode init = curl_global_init(CURL_GLOBAL_DEFAULT);
+    (void)init;
+  }
+
+  Result<HttpReply> post(const std::string& url, const HeaderList& headers,
+                         const std::string& body) override {
+    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+    if (!curl) return make_error(Errc::kInternal, "cannot initialise libcurl");
+    curl_slist* list = nullptr;
+    for (const auto& [name, value] : headers) {
+      list = curl_slist_append(list, (name + ": " + value).c_str());
+    }
+    list = curl_slist_append(list, "Expect:");  // no 100-continue round trip for large bodies
+    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> list_guard(list,
+                                                                           curl_slist_free_all);
+    HttpReply reply;
+    char error[CURL_ERROR_SIZE] = {0};
+    CURL* h = curl.get();
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10'000L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 30'000L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &CurlPoster::on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &reply.body);
+    // A proxy from the environment would only get in the way of a local gateway.
+    if (is_loopback_url(url)) curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+    CURLcode rc = curl_easy_perform(h);
+    if (rc != CURLE_OK) {
+      std::string why = error[0] != '\0' ? error : curl_easy_strerror(rc);
+      return make_error(Errc::kUnavailable, "POST " + url + " failed: " + trim_trailing(why));
+    }
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &reply.status);
+    return reply;
+  }
+
+ private:
+  static std::size_t on_data(char* data, std::size_t size, std::size_t n, void* user) {
+    static_cast<std::string*>(user)->append(data, size * n);
+    return size * n;
+  }
+};
+
+std::uint64_t random_seed() {
+  std::string bytes = crypto::random_bytes(sizeof(std::uint64_t));
+  std::uint64_t seed = 0;
+  std::memcpy(&seed, bytes.data(), sizeof seed);
+  return seed;
+}
+
+std::string types_help() {
+  std::string out = "Event types by verifier (a source's `verifier:`):\n";
+  for (auto v : sample_verifiers()) {
+    out += "  " + std::string(v) + ": ";
+    if (sample_accepts_any_type(v)) out += "any type, e.g. ";
+    std::vector<std::string> types;
+    for (auto t : sample_types(v)) types.emplace_back(t);
+    out += join(types, ", ") + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string webhook_url(std::string_view listen, std::string_view source) {
+  std::string host;
+  unsigned short port = 0;
+  if (!gateway::parse_listen(listen, &host, &port)) return {};
+  if (host == "0.0.0.0" || host == "*") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(port) + "/webhooks/" +
+         encoding::url_encode(source);
+}
+
+std::string curl_command(const std::string& url, const HeaderList& headers,
+                         const std::string& body) {
+  std::string out = "curl -sS " + shell_quote(url) + " \\\n";
+  for (const auto& [name, value] : headers) {
+    out += "  -H " + shell_quote(name + ": " + value) + " \\\n";
+  }
+  out += "  --data-binary " + shell_quote(body);
+  return out;
+}
+
+std::unique_ptr<WebhookPoster> make_curl_poster() { return std::make_unique<CurlPoster>(); }
+
+int run_trigger(const TriggerOptions& opts, WebhookPoster& poster, SampleContext& ctx,
+                std::ostream& out, std::ostream& err) {
+  auto target = load_target(opts);
+  if (!target) {
+    err << "wharf trigger: " << target.error().message << "\n";
+    return kExitUsage;
+  }
+  int rejected = 0;
+  long last_status = 0;
+  for (int i = 0; i < opts.count; ++i) {
+    auto sample = make_sample(target->verifier, opts.event_type, ctx);
+    if (!sample) {
+      err << "wharf trigger: " << sample.error().message << "\n";
+      return kExitUsage;
+    }
+    inbound::SignedRequest signed_req =
+        target->signer->sign(sample->body, sample->content_type, ctx.now_s(), sample->message_id);
+    HeaderList headers;
+    set_header(headers, "Content-Type",
+               signed_req.content_type.empty() ? sample->content_type : signed_req.content_type);
+    for (auto& [name, value] : signed_req.headers) set_header(headers, name, std::move(value));
+    // The sample's own headers (GitHub's event name) are more precise than a signer's guesses.
+    for (auto& [name, value] : sample->headers) set_header(headers, name, std::move(value));
+
+    if (opts.print) {
+      out << curl_command(target->url, headers, signed_req.body) << "\n";
+      continue;
+    }
+    auto reply = poster.post(target->url, headers, signed_req.body);
+    if (!reply) {
+      err << "wharf trigger: " << reply.error().message << "\n";
+      return kExitFailed;
+    }
+    out << reply->status << " " << trim_trailing(reply->body) << "\n";
+    if (reply->status < 200 || reply->status > 299) {
+      ++rejected;
+      last_status = reply->status;
+    }
+  }
+  if (rejected > 0) {
+    err << "wharf trigger: " << rejected << " of " << opts.count
+        << " events were not accepted (last HTTP status " << last_status << ")\n";
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
+void register_trigger_command(CLI::App& root, int* exit_code) {
+  auto opts = std::make_shared<TriggerOptions>();
+  CLI::App* cmd = root.add_subcommand(
+      "trigger", "Send a realistic, correctly signed sample event to a running gateway");
+  cmd->add_option("SOURCE", opts->source, "Source name under `sources:` in the config")
+      ->required();
+  cmd->add_option("EVENT_TYPE", opts->event_type,
+                  "Event type, e.g. customer.subscription.created (see below)")
+      ->required();
+  cmd->add_option("--config", opts->config_path, "Configuration file")->capture_default_str();
+  cmd->add_option("--url", opts->url,
+                  "Where to POST (default: http://<server.listen>/webhooks/<SOURCE>)");
+  cmd->add_flag("--print", opts->print,
+                "Print each signed request as a curl command instead of sending it");
+  cmd->add_option("--count", opts->count, "Number of distinct events to send")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  cmd->footer(types_help());
+  cmd->callback([opts, exit_code] {
+    auto poster = make_curl_poster();
+    SampleContext ctx(random_seed(), SystemClock::instance().now_s());
+    *exit_code = run_trigger(*opts, *poster, ctx, std::cout, std::cerr);
+  });
+}
+
+}  // namespace wharf::cli

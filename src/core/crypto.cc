@@ -1,0 +1,313 @@
+#include "core/crypto.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
+#include <stdexcept>
+
+namespace wharf::crypto {
+namespace {
+
+// Failures of OpenSSL calls that cannot fail on valid input (allocation, a provider missing from
+// the installation) are bugs or a broken environment, not request errors.
+[[noreturn]] void fail(const char* what) {
+  ERR_clear_error();
+  throw std::runtime_error(std::string("OpenSSL failure: ") + what);
+}
+
+const unsigned char* bytes(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+const char* digest_name(Digest d) {
+  switch (d) {
+    case Digest::kSha1:
+      return "SHA1";
+    case Digest::kSha256:
+      return "SHA256";
+    case Digest::kSha512:
+      return "SHA512";
+  }
+  return "SHA256";
+}
+
+// Fetched once for the process: EVP_MAC_fetch takes a lock and searches the provider store.
+EVP_MAC* hmac_algorithm() {
+  static EVP_MAC* const mac = [] {
+    EVP_MAC* m = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (m == nullptr) fail("EVP_MAC_fetch(HMAC)");
+    return m;
+  }();
+  return mac;
+}
+
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+using Bio = std::unique_ptr<BIO, BioFree>;
+
+std::shared_ptr<void> own_pkey(EVP_PKEY* pkey) {
+  return std::shared_ptr<void>(pkey, [](void* p) { EVP_PKEY_free(static_cast<EVP_PKEY*>(p)); });
+}
+
+EVP_PKEY* raw(const std::shared_ptr<void>& p) { return static_cast<EVP_PKEY*>(p.get()); }
+
+bool is_p256(EVP_PKEY* pkey) {
+  if (!EVP_PKEY_is_a(pkey, "EC")) return false;
+  char group[64] = {};
+  std::size_t len = 0;
+  if (EVP_PKEY_get_group_name(pkey, group, sizeof(group), &len) != 1) return false;
+  std::string_view g(group, len);
+  return g == "prime256v1" || g == "P-256";
+}
+
+bool is_ed25519(EVP_PKEY* pkey) { return EVP_PKEY_is_a(pkey, "ED25519") == 1; }
+
+// ECDSA signs the SHA-256 of the message; Ed25519 signs the message itself (no digest).
+const EVP_MD* digest_for(EVP_PKEY* pkey) { return is_ed25519(pkey) ? nullptr : EVP_sha256(); }
+
+}  // namespace
+
+std::string sha256(std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out, &len, EVP_sha256(), nullptr) != 1) {
+    fail("EVP_Digest(SHA256)");
+  }
+  return std::string(reinterpret_cast<char*>(out), len);
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string random_bytes(std::size_t n) {
+  std::string out(n, '\0');
+  if (n > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
+    fail("RAND_bytes");
+  }
+  return out;
+}
+
+// ---- HmacKey ----------------------------------------------------------------------------------
+
+// Holds a context already keyed with the HMAC key schedule; every sign() duplicates it, which
+// copies the inner/outer digest states instead of re-hashing the key. EVP_MAC_CTX_dup only reads
+// the template, so concurrent sign() calls are safe.
+struct HmacKey::Impl {
+  EVP_MAC_CTX* keyed = nullptr;
+  ~Impl() { EVP_MAC_CTX_free(keyed); }
+};
+
+HmacKey::HmacKey(Digest digest, std::string_view key) : impl_(std::make_unique<Impl>()) {
+  impl_->keyed = EVP_MAC_CTX_new(hmac_algorithm());
+  if (impl_->keyed == nullptr) fail("EVP_MAC_CTX_new");
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(
+                             OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest_name(digest)), 0),
+                         OSSL_PARAM_construct_end()};
+  // A non-null pointer even for an empty key: a null key means "keep the current key".
+  static const unsigned char kEmpty = 0;
+  const unsigned char* k = key.empty() ? &kEmpty : bytes(key);
+  if (EVP_MAC_init(impl_->keyed, k, key.size(), params) != 1) fail("EVP_MAC_init");
+}
+
+HmacKey::~HmacKey() = default;
+HmacKey::HmacKey(HmacKey&&) noexcept = default;
+HmacKey& HmacKey::operator=(HmacKey&&) noexcept = default;
+
+std::string HmacKey::sign(std::string_view data) const { return sign_parts({data}); }
+
+std::string HmacKey::sign_parts(std::initializer_list<std::string_view> parts) const {
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(impl_->keyed);
+  if (ctx == nullptr) fail("EVP_MAC_CTX_dup");
+  bool ok = true;
+  for (std::string_view p : parts) {
+    if (!p.empty()) ok = ok && EVP_MAC_update(ctx, bytes(p), p.size()) == 1;
+  }
+  unsigned char out[EVP_MAX_MD_SIZE];
+  std::size_t len = 0;
+  ok = ok && EVP_MAC_final(ctx, out, &len, sizeof(out)) == 1;
+  EVP_MAC_CTX_free(ctx);
+  if (!ok) fail("HMAC update/final");
+  return std::string(reinterpret_cast<char*>(out), len);
+}
+
+std::string hmac(Digest digest, std::string_view key, std::string_view data) {
+  return HmacKey(digest, key).sign(data);
+}
+
+// ---- PublicKey --------------------------------------------------------------------------------
+
+Result<PublicKey> PublicKey::from_spki_der(std::string_view der) {
+  const unsigned char* p = bytes(der);
+  EVP_PKEY* pkey = d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size()));
+  if (pkey == nullptr) {
+    ERR_clear_error();
+    return make_error(Errc::kInvalidArgument, "not a DER SubjectPublicKeyInfo public key");
+  }
+  auto owned = own_pkey(pkey);
+  if (p != bytes(der) + der.size()) {
+    return make_error(Errc::kInvalidArgument, "trailing bytes after the public key");
+  }
+  if (!is_p256(pkey) && !is_ed25519(pkey)) {
+    return make_error(Errc::kInvalidArgument, "public key is neither EC P-256 nor Ed25519");
+  }
+  PublicKey key;
+  key.pkey_ = std::move(owned);
+  return key;
+}
+
+Result<PublicKey> PublicKey::ed25519_from_raw(std::string_view raw_key) {
+  if (raw_key.size() != 32) {
+    return make_error(Errc::kInvalidArgument, "an Ed25519 public key is 32 bytes");
+  }
+  EVP_PKEY* pkey =
+      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, bytes(raw_key), raw_key.size());
+  if (pkey == nullptr) {
+    ERR_clear_error();
+    return make_error(Errc::kInvalidArgument, "invalid Ed25519 public key");
+  }
+  PublicKey key;
+  key.pkey_ = own_pkey(pkey);
+  return key;
+}
+
+bool PublicKey::verify(std::string_view message, std::string_view signature) const {
+  EVP_PKEY* pkey = raw(pkey_);
+  if (pkey == nullptr) return false;
+  MdCtx ctx(EVP_MD_CTX_new());
+  if (!ctx) fail("EVP_MD_CTX_new");
+  bool ok = EVP_DigestVerifyInit(ctx.get(), nullptr, digest_for(pkey), nullptr, pkey) == 1 &&
+            EVP_DigestVerify(ctx.get(), bytes(signature), signature.size(), bytes(message),
+                             message.size()) == 1;
+  // A bad signature leaves entries in this thread's error queue; drop them.
+  if (!ok) ERR_clear_error();
+  return ok;
+}
+
+// ---- PrivateKey -------------------------------------------------------------------------------
+
+PrivateKey PrivateKey::generate_p256() {
+  EVP_PKEY* pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  if (pkey == nullptr) fail("EVP_PKEY_Q_keygen(EC P-256)");
+  PrivateKey key;
+  key.pkey_ = own_pkey(pkey);
+  return key;
+}
+
+PrivateKey PrivateKey::generate_ed25519() {
+  EVP_PKEY* pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  if (pkey == nullptr) fail("EVP_PKEY_Q_keygen(ED25519)");
+  PrivateKey key;
+  key.pkey_ = own_pkey(pkey);
+  return key;
+}
+
+Result<PrivateKey> PrivateKey::from_pem(std::string_view pem) {
+  Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) fail("BIO_new_mem_buf");
+  EVP_PKEY* pkey = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
+  if (pkey == nullptr) {
+    ERR_clear_error();
+    return make_error(Errc::kInvalidArgument, "not a PEM private key");
+  }
+  auto owned = own_pkey(pkey);
+  if (!is_p256(pkey) && !is_ed25519(pkey)) {
+    return make_error(Errc::kInvalidArgument, "private key is neither EC P-256 nor Ed25519");
+  }
+  PrivateKey key;
+  key.pkey_ = std::move(owned);
+  return key;
+}
+
+Result<PrivateKey> PrivateKey::ed25519_from_seed(std::string_view seed32) {
+  if (seed32.size() != 32) {
+    return make_error(Errc::kInvalidArgument, "an Ed25519 seed is 32 bytes");
+  }
+  EVP_PKEY* pkey =
+      EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, bytes(seed32), seed32.size());
+  if (pkey == nullptr) {
+    ERR_clear_error();
+    return make_error(Errc::kInvalidArgument, "invalid Ed25519 seed");
+  }
+  PrivateKey key;
+  key.pkey_ = own_pkey(pkey);
+  return key;
+}
+
+std::string PrivateKey::sign(std::string_view message) const {
+  EVP_PKEY* pkey = raw(pkey_);
+  if (pkey == nullptr) fail("sign with an empty PrivateKey");
+  MdCtx ctx(EVP_MD_CTX_new());
+  if (!ctx) fail("EVP_MD_CTX_new");
+  if (EVP_DigestSignInit(ctx.get(), nullptr, digest_for(pkey), nullptr, pkey) != 1) {
+    fail("EVP_DigestSignInit");
+  }
+  std::size_t len = 0;
+  if (EVP_DigestSign(ctx.get(), nullptr, &len, bytes(message), message.size()) != 1) {
+    fail("EVP_DigestSign(size)");
+  }
+  std::string sig(len, '\0');
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, bytes(message),
+                     message.size()) != 1) {
+    fail("EVP_DigestSign");
+  }
+  sig.resize(len);  // DER ECDSA signatures vary in length
+  return sig;
+}
+
+std::string PrivateKey::public_spki_der() const {
+  EVP_PKEY* pkey = raw(pkey_);
+  if (pkey == nullptr) return {};
+  int len = i2d_PUBKEY(pkey, nullptr);
+  if (len <= 0) fail("i2d_PUBKEY");
+  std::string der(static_cast<std::size_t>(len), '\0');
+  unsigned char* p = reinterpret_cast<unsigned char*>(der.data());
+  if (i2d_PUBKEY(pkey, &p) != len) fail("i2d_PUBKEY");
+  return der;
+}
+
+std::string PrivateKey::public_raw() const {
+  EVP_PKEY* pkey = raw(pkey_);
+  if (pkey == nullptr || !is_ed25519(pkey)) return {};
+  std::string out(32, '\0');
+  std::size_t len = out.size();
+  if (EVP_PKEY_get_raw_public_key(pkey, reinterpret_cast<unsigned char*>(out.data()), &len) != 1) {
+    fail("EVP_PKEY_get_raw_public_key");
+  }
+  out.resize(len);
+  return out;
+}
+
+std::string PrivateKey::to_pem() const {
+  EVP_PKEY* pkey = raw(pkey_);
+  if (pkey == nullptr) return {};
+  Bio bio(BIO_new(BIO_s_mem()));
+  if (!bio) fail("BIO_new");
+  if (PEM_write_bio_PKCS8PrivateKey(bio.get(), pkey, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    fail("PEM_write_bio_PKCS8PrivateKey");
+  }
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(len));
+}
+
+PublicKey PrivateKey::public_key() const {
+  // Round-trips through SPKI DER so PublicKey keeps a single way in (and its type checks).
+  auto key = PublicKey::from_spki_der(public_spki_der());
+  return key ? std::move(*key) : PublicKey{};
+}
+
+}  // namespace wharf::crypto

@@ -1,0 +1,22 @@
+// Byte-string encodings used by signature schemes: hex and base64 (standard and URL-safe).
+// Pure functions, thread-safe. Decoders are strict and return nullopt on any malformed input.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace wharf::encoding {
+
+std::string hex_encode(std::string_view bytes);  // lowercase
+std::optional<std::string> hex_decode(std::string_view text);  // either case
+std::string base64_encode(std::string_view bytes);  // standard alphabet, padded
+// Accepts the standard alphabet, with or without padding.
+std::optional<std::string> base64_decode(std::string_view text);
+std::string base64url_encode(std::string_view bytes);  // URL-safe alphabet, no padding
+std::optional<std::string> base64url_decode(std::string_view text);  // padding optional
+// application/x-www-form-urlencoded / percent decoding ('+' is a space); nullopt on bad escapes.
+std::optional<std::string> form_url_decode(std::string_view text);
+std::string url_encode(std::string_view text);  // RFC 3986 unreserved characters kept
+
+}  // namespace wharf::encoding

@@ -1,0 +1,114 @@
+#include "gateway/config.h"
+
+#include <charconv>
+
+#include "core/encoding.h"
+
+namespace wharf::gateway {
+
+bool parse_listen(std::string_view text, std::string* host, unsigned short* port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  std::string_view h = text.substr(0, colon);
+  std::string_view p = text.substr(colon + 1);
+  if (h.starts_with('[') && h.ends_with(']')) h = h.substr(1, h.size() - 2);
+  if (h.empty()) h = "0.0.0.0";
+  unsigned v = 0;
+  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
+  if (p.empty() || ec != std::errc() || ptr != p.data() + p.size() || v > 65535) return false;
+  *host = std::string(h);
+  *port = static_cast<unsigned short>(v);
+  return true;
+}
+
+namespace {
+
+void read_server(const ConfigNode& n, GatewayConfig& cfg) {
+  n.allow_only_keys({"listen", "max_body_bytes", "admin_token", "threads", "read_timeout",
+                     "idle_timeout", "drain_timeout", "log_level"});
+  std::string listen = n["listen"].str_or("127.0.0.1:8080");
+  if (!parse_listen(listen, &cfg.server.host, &cfg.server.port)) {
+    n["listen"].error("expected host:port, got '" + listen + "'");
+  }
+  cfg.server.max_body_bytes =
+      static_cast<std::size_t>(n["max_body_bytes"].int_or(1 << 20, 1, 64LL << 20));
+  if (n["admin_token"].present()) {
+    cfg.admin_tokens = n["admin_token"].str_list();
+    for (const auto& t : cfg.admin_tokens) {
+      if (t.size() < 16) n["admin_token"].error("must be at least 16 characters");
+    }
+  }
+  cfg.threads = static_cast<int>(n["threads"].int_or(0, 0, 256));
+  cfg.server.read_timeout = n["read_timeout"].duration_or(cfg.server.read_timeout);
+  cfg.server.idle_timeout = n["idle_timeout"].duration_or(cfg.server.idle_timeout);
+  cfg.drain_timeout = n["drain_timeout"].duration_or(cfg.drain_timeout);
+  cfg.log_level = n["log_level"].choice_or("info", {"debug", "info", "warn", "error"});
+}
+
+void read_vault(const ConfigNode& n) {
+  n.allow_only_keys({"master_key"});
+  if (!n["master_key"].present()) return;
+  for (const auto& key : n["master_key"].str_list()) {
+    auto raw = encoding::base64_decode(key);
+    if (!raw || raw->size() != 32) {
+      n["master_key"].error("must be base64 of 32 random bytes (see `wharf keys generate`)");
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<GatewayConfig> load_config(const std::string& path, ConfigErrors& errors,
+                                         const EnvLookup& env) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    errors.add(0, "", "cannot read the file");
+    return std::nullopt;
+  } catch (const YAML::ParserException& e) {
+    errors.add(e.mark.line + 1, "", "invalid YAML: " + e.msg);
+    return std::nullopt;
+  }
+  ConfigNode top(root, "", &errors, &env, 1);
+  if (!root.IsMap()) {
+    errors.add(1, "", "expected a map of sections (server, storage, sources, ...)");
+    return std::nullopt;
+  }
+  top.allow_only_keys({"server", "storage", "coordination", "vault", "sources", "destinations",
+                       "routes", "dispatch", "providers"});
+
+  GatewayConfig cfg;
+  read_server(top["server"], cfg);
+
+  top["storage"].allow_only_keys({"url"});
+  cfg.storage_url = top["storage"]["url"].str_or(cfg.storage_url);
+  if (!cfg.storage_url.starts_with("sqlite://")) {
+    top["storage"]["url"].error(cfg.storage_url.starts_with("postgres")
+                                    ? "PostgreSQL storage is not in this version yet; use sqlite://PATH"
+                                    : "expected sqlite://PATH");
+  }
+  top["coordination"].allow_only_keys({"url"});
+  cfg.coordination_url = top["coordination"]["url"].str_or("local");
+  if (cfg.coordination_url != "local") {
+    top["coordination"]["url"].error(
+        "only `local` coordination is in this version (Redis cluster mode is planned)");
+  }
+  read_vault(top["vault"]);
+
+  if (!top["sources"].present()) {
+    cfg.notices.push_back("no sources configured: every webhook gets 404");
+  }
+  cfg.sources = inbound::load_sources(top["sources"]);
+
+  for (auto section : {"destinations", "routes", "dispatch", "providers"}) {
+    if (top[section].present()) {
+      cfg.notices.push_back(std::string(section) +
+                            ": accepted but not active in this version; events stay `pending`");
+    }
+  }
+  if (!errors.empty()) return std::nullopt;
+  return cfg;
+}
+
+}  // namespace wharf::gateway

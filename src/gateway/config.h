@@ -1,0 +1,37 @@
+// The whole configuration file (SPEC §1.2): read, interpolated and validated in one pass that
+// reports every error at once (file:line: key: why). Start-up only.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config_node.h"
+#include "http/server.h"
+#include "inbound/source.h"
+
+namespace wharf::gateway {
+
+struct GatewayConfig {
+  http::ServerOptions server;
+  std::vector<std::string> admin_tokens;  // empty: admin API disabled
+  int threads = 0;                        // I/O threads; 0 = one per core
+  std::chrono::milliseconds drain_timeout{10'000};
+  std::string log_level = "info";
+  std::string storage_url = "sqlite://./var/wharf.db";
+  std::string coordination_url = "local";
+  std::vector<inbound::Source> sources;
+  // Sections that parse but are not active in this version, to be logged at start-up.
+  std::vector<std::string> notices;
+};
+
+// Loads `path`. Returns nullopt when the file cannot be read or has any error; every error is in
+// `errors`.
+std::optional<GatewayConfig> load_config(const std::string& path, ConfigErrors& errors,
+                                         const EnvLookup& env);
+
+// Parses "host:port", "[v6]:port" or ":port" (all interfaces). False when malformed.
+bool parse_listen(std::string_view text, std::string* host, unsigned short* port);
+
+}  // namespace wharf::gateway

@@ -1,0 +1,137 @@
+#include "gateway/gateway.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <csignal>
+#include <thread>
+
+#include "admin/admin_api.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "http/offload.h"
+#include "http/response.h"
+#include "inbound/inbox.h"
+#include "observe/metrics.h"
+
+namespace wharf::gateway {
+namespace asio = boost::asio;
+
+namespace {
+
+struct Routes {
+  inbound::Inbox& inbox;
+  admin::AdminApi& admin;
+  store::Store& store;
+  observe::Registry& metrics;
+  asio::any_io_executor pool;
+
+  asio::awaitable<http::Response> operator()(http::Request& req) const {
+    std::string_view target = req.target();
+    std::string_view path = target.substr(0, target.find('?'));
+    std::string_view query =
+        path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view();
+    constexpr std::string_view kWebhooks = "/webhooks/";
+    if (path.starts_with(kWebhooks)) {
+      co_return co_await inbox.handle(req, path.substr(kWebhooks.size()));
+    }
+    constexpr std::string_view kApi = "/api/v1";
+    if (path == kApi || path.starts_with("/api/v1/")) {
+      co_return co_await admin.handle(req, path.substr(kApi.size()), query);
+    }
+    if (path == "/healthz") {
+      co_return http::json_response(http::Status::ok, {{"status", "ok"}});
+    }
+    if (path == "/readyz") {
+      auto probe = [this] { return store.ping(); };
+      auto ping = co_await http::offload(pool, std::move(probe));
+      if (!ping) {
+        co_return http::json_error(http::Status::service_unavailable,
+                                   "storage not ready: " + ping.error().message);
+      }
+      co_return http::json_response(http::Status::ok, {{"status", "ready"}});
+    }
+    if (path == "/metrics") {
+      co_return http::text_response(http::Status::ok, metrics.expose(),
+                                    "text/plain; version=0.0.4; charset=utf-8");
+    }
+    co_return http::json_error(http::Status::not_found, "not found");
+  }
+};
+
+}  // namespace
+
+int serve(GatewayConfig config) {
+  log::Level level;
+  if (log::parse_level(config.log_level, &level)) log::set_level(level);
+  // A write past a file-size limit must fail with EFBIG (→ 503), not kill the process.
+  std::signal(SIGXFSZ, SIG_IGN);
+  std::signal(SIGPIPE, SIG_IGN);
+  for (const auto& n : config.notices) log::warn("config notice", {{"notice", n}});
+
+  observe::Registry metrics;
+  store::StoreOptions store_options;
+  store_options.metrics = &metrics;
+  auto opened = store::open_store(config.storage_url, store_options);
+  if (!opened) {
+    log::error("cannot open storage", {{"error", opened.error().message}});
+    return 1;
+  }
+  std::unique_ptr<store::Store> store = std::move(*opened);
+
+  int threads = config.threads > 0 ? config.threads
+                                   : std::max(1u, std::thread::hardware_concurrency());
+  asio::io_context ioc(threads);
+  asio::thread_pool blocking_pool(2);
+
+  inbound::Inbox inbox(std::move(config.sources), *store, SystemClock::instance(), metrics);
+  admin::AdminApi admin(config.admin_tokens, *store, blocking_pool.get_executor());
+  Routes routes{inbox, admin, *store, metrics, blocking_pool.get_executor()};
+  http::Server server(ioc, config.server, routes, metrics);
+  auto bound = server.listen();
+  if (!bound) {
+    log::error("cannot start", {{"error", bound.error().message}});
+    return 1;
+  }
+  server.start();
+  std::string address = bound->address().to_string();
+  if (bound->address().is_v6()) address = "[" + address + "]";
+  log::info("listening", {{"address", address + ":" + std::to_string(bound->port())},
+                          {"threads", threads},
+                          {"storage", config.storage_url.substr(0, config.storage_url.find(':'))},
+                          {"version", WHARF_VERSION}});
+
+  // Drain: stop accepting, wait for in-flight requests (bounded), then stop the loop.
+  asio::signal_set signals(ioc, SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    log::info("draining", {{"signal", sig}});
+    server.drain();
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+          auto deadline = std::chrono::steady_clock::now() + config.drain_timeout;
+          asio::steady_timer timer(ioc);
+          while (server.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+            timer.expires_after(std::chrono::milliseconds(10));
+            co_await timer.async_wait(asio::use_awaitable);
+          }
+          ioc.stop();
+        },
+        asio::detached);
+  });
+
+  std::vector<std::thread> workers;
+  for (int i = 1; i < threads; ++i) workers.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  for (auto& t : workers) t.join();
+  store->close();
+  blocking_pool.join();
+  log::info("stopped", {{"in_flight_abandoned", server.in_flight()}});
+  return 0;
+}
+
+}  // namespace wharf::gateway

@@ -1,0 +1,234 @@
+#include "http/server.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include "core/log.h"
+#include "http/response.h"
+#include "observe/metrics.h"
+
+namespace wharf::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using asio::ip::tcp;
+
+namespace {
+
+struct Connection {
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  bool busy = false;  // a request is being handled; touched only on the connection's strand
+};
+
+}  // namespace
+
+struct Server::Impl : std::enable_shared_from_this<Impl> {
+  Impl(asio::io_context& ioc, ServerOptions opts, Handler h, observe::Registry& metrics)
+      : ioc(ioc),
+        options(std::move(opts)),
+        handler(std::move(h)),
+        acceptor(asio::make_strand(ioc)),
+        connections_total(metrics.counter("wharf_http_connections_total",
+                                          "TCP connections accepted")),
+        open_connections(metrics.gauge("wharf_http_open_connections", "TCP connections open")),
+        too_large(metrics.counter("wharf_http_rejected_requests_total",
+                                  "Requests refused before reaching a handler",
+                                  {{"reason", "body_too_large"}})),
+        headers_too_large(metrics.counter("wharf_http_rejected_requests_total",
+                                          "Requests refused before reaching a handler",
+                                          {{"reason", "headers_too_large"}})),
+        malformed(metrics.counter("wharf_http_rejected_requests_total",
+                                  "Requests refused before reaching a handler",
+                                  {{"reason", "malformed"}})),
+        handler_exceptions(metrics.counter("wharf_http_handler_exceptions_total",
+                                           "Handlers that threw (answered 500)")) {}
+
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> session(std::shared_ptr<Connection> conn);
+  asio::awaitable<void> write_and_close(Connection& conn, Response& res);
+
+  asio::io_context& ioc;
+  ServerOptions options;
+  Handler handler;
+  tcp::acceptor acceptor;
+  std::atomic<bool> draining{false};
+  std::atomic<std::size_t> in_flight{0};
+
+  std::mutex mu;
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;  // guarded by mu
+
+  observe::Counter& connections_total;
+  observe::Gauge& open_connections;
+  observe::Counter& too_large;
+  observe::Counter& headers_too_large;
+  observe::Counter& malformed;
+  observe::Counter& handler_exceptions;
+};
+
+Server::Server(asio::io_context& ioc, ServerOptions options, Handler handler,
+               observe::Registry& metrics)
+    : impl_(std::make_shared<Impl>(ioc, std::move(options), std::move(handler), metrics)) {}
+
+Server::~Server() = default;
+
+Result<tcp::endpoint> Server::listen() {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(impl_->options.host, ec);
+  if (ec) return make_error(Errc::kInvalidArgument, "invalid listen address " + impl_->options.host);
+  tcp::endpoint ep(address, impl_->options.port);
+  auto& a = impl_->acceptor;
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return make_error(Errc::kUnavailable, "cannot listen on " + impl_->options.host + ":" +
+                                              std::to_string(impl_->options.port) + ": " +
+                                              ec.message());
+  }
+  return a.local_endpoint();
+}
+
+void Server::start() {
+  asio::co_spawn(impl_->acceptor.get_executor(),
+                 [self = impl_]() { return self->accept_loop(); }, asio::detached);
+}
+
+void Server::drain() {
+  auto self = impl_;
+  self->draining = true;
+  asio::post(self->acceptor.get_executor(), [self] {
+    boost::system::error_code ec;
+    self->acceptor.close(ec);
+  });
+  std::lock_guard lock(self->mu);
+  for (auto& [ptr, weak] : self->connections) {
+    if (auto conn = weak.lock()) {
+      // Idle connections (waiting for a next request) are closed; busy ones finish their
+      // request and then close because `draining` turns keep-alive off.
+      asio::post(conn->stream.get_executor(), [conn] {
+        if (!conn->busy) conn->stream.socket().cancel();
+      });
+    }
+  }
+}
+
+std::size_t Server::in_flight() const { return impl_->in_flight.load(); }
+
+asio::awaitable<void> Server::Impl::accept_loop() {
+  auto self = shared_from_this();
+  for (;;) {
+    boost::system::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(
+        asio::make_strand(ioc), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (draining || !acceptor.is_open()) co_return;
+      log::warn("accept failed", {{"error", ec.message()}});
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    auto conn = std::make_shared<Connection>(std::move(socket));
+    {
+      std::lock_guard lock(mu);
+      connections.emplace(conn.get(), conn);
+    }
+    connections_total.inc();
+    open_connections.add(1);
+    asio::co_spawn(conn->stream.get_executor(),
+                   [self, conn]() { return self->session(conn); }, asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::Impl::write_and_close(Connection& conn, Response& res) {
+  res.keep_alive(false);
+  res.prepare_payload();
+  boost::system::error_code ec;
+  conn.stream.expires_after(options.read_timeout);
+  co_await beast::http::async_write(conn.stream, res, asio::redirect_error(asio::use_awaitable, ec));
+}
+
+asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
+  beast::flat_buffer buffer;
+  boost::system::error_code ec;
+  while (!draining) {
+    beast::http::request_parser<beast::http::string_body> parser;
+    parser.body_limit(options.max_body_bytes);
+    parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+    conn->stream.expires_after(options.idle_timeout);
+    co_await beast::http::async_read_header(conn->stream, buffer, parser,
+                                            asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) {
+      conn->stream.expires_after(options.read_timeout);
+      co_await beast::http::async_read(conn->stream, buffer, parser,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+    }
+    // A request refused before any handler runs is answered here and the connection closed.
+    // (The response is a named local: see http/offload.h on GCC 12 and co_await temporaries.)
+    std::optional<Response> refusal;
+    if (ec == beast::http::error::body_limit) {
+      too_large.inc();
+      refusal = json_error(Status::payload_too_large,
+                           "body exceeds max_body_bytes (" +
+                               std::to_string(options.max_body_bytes) + ")");
+    } else if (ec == beast::http::error::header_limit) {
+      headers_too_large.inc();
+      refusal = json_error(Status::request_header_fields_too_large, "request headers too large");
+    } else if (ec && ec.category() == beast::http::make_error_code(
+                                          beast::http::error::end_of_stream).category() &&
+               ec != beast::http::error::end_of_stream &&
+               ec != beast::http::error::partial_message) {
+      // Parse errors get a 400; disconnects, timeouts and drain cancellations just close.
+      malformed.inc();
+      refusal = json_error(Status::bad_request, "malformed HTTP request");
+    }
+    if (refusal) {
+      co_await write_and_close(*conn, *refusal);
+      break;
+    }
+    if (ec) break;
+
+    conn->busy = true;
+    in_flight.fetch_add(1);
+    Request req = parser.release();
+    Response res;
+    try {
+      res = co_await handler(req);
+    } catch (const std::exception& e) {
+      handler_exceptions.inc();
+      log::error("handler failed", {{"target", std::string(req.target())}, {"error", e.what()}});
+      res = json_error(Status::internal_server_error, "internal error");
+    }
+    bool keep_alive = req.keep_alive() && !draining;
+    res.version(req.version());
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    conn->stream.expires_after(options.read_timeout);
+    co_await beast::http::async_write(conn->stream, res,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+    in_flight.fetch_sub(1);
+    conn->busy = false;
+    if (ec || !keep_alive) break;
+  }
+  conn->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  {
+    std::lock_guard lock(mu);
+    connections.erase(conn.get());
+  }
+  open_connections.add(-1);
+}
+
+}  // namespace wharf::http

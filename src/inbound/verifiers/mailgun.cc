@@ -1,0 +1,411 @@
+#include "inbound/verifiers/mailgun.h"
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/crypto.h"
+#include "core/encoding.h"
+#include "inbound/content_type.h"
+#include "inbound/form.h"
+
+namespace wharf::inbound {
+namespace {
+
+constexpr std::int64_t kDefaultToleranceMs = 300'000;
+constexpr std::string_view kJson = "application/json";
+constexpr std::string_view kUrlencoded = "application/x-www-form-urlencoded";
+constexpr std::string_view kMultipart = "multipart/form-data";
+
+// A Mailgun post, read once: either a JSON object or form fields.
+struct MailgunBody {
+  bool is_json = false;
+  boost::json::object json;
+  std::vector<FormField> fields;
+};
+
+// The three signed values; empty strings when absent.
+struct SignatureFields {
+  std::string timestamp;
+  std::string token;
+  std::string signature;
+};
+
+bool first_non_blank_is_brace(std::string_view body) {
+  std::size_t i = body.find_first_not_of(" \t\r\n");
+  return i != std::string_view::npos && body[i] == '{';
+}
+
+// The media type to treat `body` as: the header's, or a guess when the header is empty.
+Result<std::string> media_type(std::string_view header, std::string_view body) {
+  auto ct = parse_content_type(header);
+  if (!ct) return ct.error();
+  if (!ct->value.empty()) return ct->value;
+  return std::string(body.empty() || first_non_blank_is_brace(body) ? kJson : kUrlencoded);
+}
+
+Result<MailgunBody> read_body(const RequestView& req) {
+  std::string_view header = req.header("Content-Type");
+  auto type = media_type(header, req.body());
+  if (!type) return type.error();
+  MailgunBody out;
+  if (*type == kJson) {
+    boost::system::error_code ec;
+    boost::json::value doc = boost::json::parse(req.body(), ec);
+    if (ec) return make_error(Errc::kInvalidArgument, "body is not valid JSON");
+    if (!doc.is_object()) return make_error(Errc::kInvalidArgument, "JSON body must be an object");
+    out.is_json = true;
+    out.json = std::move(doc.as_object());
+    return out;
+  }
+  if (*type != kUrlencoded && *type != kMultipart) {
+    return make_error(Errc::kInvalidArgument,
+                      "unsupported Content-Type (expected JSON, urlencoded or multipart form)");
+  }
+  auto fields = parse_form(header.empty() ? kUrlencoded : header, req.body());
+  if (!fields) return fields.error();
+  out.fields = std::move(*fields);
+  return out;
+}
+
+// First text (non-file) field called `name`, or nullptr.
+const FormField* text_field(const std::vector<FormField>& fields, std::string_view name) {
+  for (const auto& f : fields) {
+    if (f.name == name && !f.filename) return &f;
+  }
+  return nullptr;
+}
+
+// nullopt when the signature object exists but has the wrong shape.
+std::optional<SignatureFields> signature_fields(const MailgunBody& body) {
+  SignatureFields out;
+  if (!body.is_json) {
+    if (auto* f = text_field(body.fields, "timestamp")) out.timestamp = f->value;
+    if (auto* f = text_field(body.fields, "token")) out.token = f->value;
+    if (auto* f = text_field(body.fields, "signature")) out.signature = f->value;
+    return out;
+  }
+  const auto* sig = body.json.if_contains("signature");
+  if (sig == nullptr) return out;
+  if (!sig->is_object()) return std::nullopt;
+  const auto& obj = sig->as_object();
+  auto read = [&](std::string_view key, std::string& into) {
+    const auto* v = obj.if_contains(key);
+    if (v == nullptr) return true;
+    if (v->is_string()) {
+      into = std::string(v->as_string());
+      return true;
+    }
+    if (key == "timestamp" && v->is_int64() && v->as_int64() >= 0) {
+      into = std::to_string(v->as_int64());
+      return true;
+    }
+    return false;
+  };
+  if (!read("timestamp", out.timestamp) || !read("token", out.token) ||
+      !read("signature", out.signature)) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+// Unix seconds written as 1 to 12 ASCII digits; nullopt otherwise.
+std::optional<std::int64_t> parse_unix_seconds(std::string_view text) {
+  if (text.empty() || text.size() > 12 || text.front() == '-') return std::nullopt;
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+// Length of the well-formed UTF-8 sequence that starts `s` (RFC 3629 §4), 0 when there is none.
+std::size_t utf8_sequence_length(std::string_view s) {
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  std::size_t len = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the range allowed for the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;  // overlong
+    if (c == 0xED) hi = 0x9F;  // surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;  // overlong
+    if (c == 0xF4) hi = 0x8F;  // beyond U+10FFFF
+  } else {
+    return 0;
+  }
+  if (s.size() < len || b(1) < lo || b(1) > hi) return 0;
+  for (std::size_t k = 2; k < len; ++k) {
+    if (b(k) < 0x80 || b(k) > 0xBF) return 0;
+  }
+  return len;
+}
+
+// `text` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD,
+// so that the payload is valid JSON for every consumer.
+std::string valid_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    std::size_t len = utf8_sequence_length(text);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      len = 1;
+    } else {
+      out.append(text.substr(0, len));
+    }
+    text.remove_prefix(len);
+  }
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// Message-Id from the `message-headers` field: a JSON list of [name, value] pairs.
+std::string message_id_from_headers(const std::vector<FormField>& fields) {
+  const FormField* f = text_field(fields, "message-headers");
+  if (f == nullptr) return {};
+  boost::system::error_code ec;
+  boost::json::value doc = boost::json::parse(f->value, ec);
+  if (ec || !doc.is_array()) return {};
+  for (const auto& pair : doc.as_array()) {
+    if (!pair.is_array() || pair.as_array().size() != 2) continue;
+    const auto& name = pair.as_array()[0];
+    const auto& value = pair.as_array()[1];
+    if (name.is_string() && value.is_string() && iequals(name.as_string(), "message-id")) {
+      return std::string(value.as_string());
+    }
+  }
+  return {};
+}
+
+std::string form_payload(const std::vector<FormField>& fields) {
+  boost::json::object obj;
+  boost::json::array attachments;
+  for (const auto& f : fields) {
+    if (f.filename) {
+      attachments.push_back(boost::json::object{{"field", valid_utf8(f.name)},
+                                                {"filename", valid_utf8(*f.filename)},
+                                                {"content_type", valid_utf8(f.content_type)},
+                                                {"size", f.value.size()}});
+      continue;
+    }
+    std::string name = valid_utf8(f.name);
+    if (!obj.contains(name)) obj[name] = valid_utf8(f.value);
+  }
+  if (!attachments.empty()) obj["attachments"] = std::move(attachments);
+  return boost::json::serialize(obj);
+}
+
+std::string string_member(const boost::json::object& obj, std::string_view key) {
+  const auto* v = obj.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+VerifyFailure failure(VerifyFailure::Reason r, std::string message) {
+  return VerifyFailure{r, std::move(message)};
+}
+
+class MailgunVerifier final : public Verifier {
+ public:
+  MailgunVerifier(std::vector<crypto::HmacKey> keys, std::int64_t tolerance_ms)
+      : keys_(std::move(keys)), tolerance_ms_(tolerance_ms) {}
+
+  std::optional<VerifyFailure> verify(const RequestView& req, std::int64_t now_s) const override {
+    auto body = read_body(req);
+    if (!body) return failure(VerifyFailure::Reason::kMalformed, body.error().message);
+    auto sig = signature_fields(*body);
+    if (!sig) {
+      return failure(VerifyFailure::Reason::kMalformed, "malformed Mailgun signature object");
+    }
+    if (sig->timestamp.empty() || sig->token.empty() || sig->signature.empty()) {
+      return failure(VerifyFailure::Reason::kMissing,
+                     "missing Mailgun signature (timestamp, token and signature)");
+    }
+    auto ts = parse_unix_seconds(sig->timestamp);
+    if (!ts) return failure(VerifyFailure::Reason::kMalformed, "malformed signature timestamp");
+    auto mac = encoding::hex_decode(sig->signature);
+    if (!mac || mac->size() != 32) {
+      return failure(VerifyFailure::Reason::kMalformed,
+                     "malformed signature (expected 64 hex characters)");
+    }
+    bool matched = false;
+    for (const auto& key : keys_) {
+      // Every key is tried so that the time taken does not reveal which one matched.
+      matched = crypto::constant_time_equal(key.sign_parts({sig->timestamp, sig->token}), *mac) ||
+                matched;
+    }
+    if (!matched) return failure(VerifyFailure::Reason::kMismatch, "signature does not match");
+    if (tolerance_ms_ > 0) {
+      std::int64_t age_s = now_s > *ts ? now_s - *ts : *ts - now_s;
+      if (age_s > tolerance_ms_ / 1000 + 1 || age_s * 1000 > tolerance_ms_) {
+        return failure(VerifyFailure::Reason::kTimestamp,
+                       "signature timestamp is outside the tolerance");
+      }
+    }
+    return std::nullopt;
+  }
+
+  Result<ParseOutput> parse(const RequestView& req) const override {
+    auto body = read_body(req);
+    if (!body) return body.error();
+    auto sig = signature_fields(*body);
+    std::string token = sig ? sig->token : std::string();
+    ParsedEvent ev;
+    if (body->is_json) {
+      const auto* data = body->json.if_contains("event-data");
+      if (data != nullptr && data->is_object()) {
+        ev.provider_event_id = string_member(data->as_object(), "id");
+        ev.type = string_member(data->as_object(), "event");
+      }
+      ev.payload = std::string(req.body());
+    } else {
+      const auto& fields = body->fields;
+      if (auto* f = text_field(fields, "event")) ev.type = f->value;
+      if (ev.type.empty()) ev.type = "inbound";
+      for (std::string_view name : {"Message-Id", "message-id"}) {
+        if (auto* f = text_field(fields, name); f && ev.provider_event_id.empty()) {
+          ev.provider_event_id = f->value;
+        }
+      }
+      if (ev.provider_event_id.empty()) ev.provider_event_id = message_id_from_headers(fields);
+      ev.payload = form_payload(fields);
+    }
+    if (ev.type.empty()) ev.type = "unknown";
+    if (ev.provider_event_id.empty()) ev.provider_event_id = token;
+    if (ev.provider_event_id.empty()) {
+      ev.provider_event_id = "sha256:" + encoding::hex_encode(crypto::sha256(ev.payload));
+    }
+    ParseOutput out;
+    out.events.push_back(std::move(ev));
+    return out;
+  }
+
+ private:
+  std::vector<crypto::HmacKey> keys_;
+  std::int64_t tolerance_ms_;
+};
+
+std::string form_part(std::string_view boundary, std::string_view name, std::string_view value) {
+  std::string out = "--";
+  out.append(boundary).append("\r\nContent-Disposition: form-data; name=\"");
+  out.append(name).append("\"\r\n\r\n").append(value).append("\r\n");
+  return out;
+}
+
+class MailgunSigner final : public Signer {
+ public:
+  explicit MailgunSigner(std::string key) : key_(crypto::Digest::kSha256, key) {}
+
+  SignedRequest sign(std::string body, std::string content_type, std::int64_t now_s,
+                     std::string_view /*message_id*/) const override {
+    const std::string ts = std::to_string(now_s);
+    const std::string token = encoding::hex_encode(crypto::random_bytes(25));
+    const std::string sig = encoding::hex_encode(key_.sign_parts({ts, token}));
+    SignedRequest out;
+    auto type = media_type(content_type, body);
+    if (content_type.empty() && type) content_type = *type;
+    out.content_type = std::move(content_type);
+    if (!type) {
+      out.body = std::move(body);
+    } else if (*type == kJson) {
+      out.body = sign_json(std::move(body), ts, token, sig);
+    } else if (*type == kUrlencoded) {
+      if (!body.empty() && body.back() != '&') body += '&';
+      body += "timestamp=" + ts + "&token=" + token + "&signature=" + sig;
+      out.body = std::move(body);
+    } else if (*type == kMultipart) {
+      out.body = sign_multipart(std::move(body), out.content_type, ts, token, sig);
+    } else {
+      out.body = std::move(body);
+    }
+    return out;
+  }
+
+ private:
+  static std::string sign_json(std::string body, const std::string& ts, const std::string& token,
+                               const std::string& sig) {
+    boost::system::error_code ec;
+    boost::json::value doc =
+        body.empty() ? boost::json::value(boost::json::object()) : boost::json::parse(body, ec);
+    if (ec || !doc.is_object()) return body;
+    doc.as_object()["signature"] = {{"timestamp", ts}, {"token", token}, {"signature", sig}};
+    return boost::json::serialize(doc);
+  }
+
+  // Adds the three parts before the closing delimiter; `content_type` gains a boundary if needed.
+  static std::string sign_multipart(std::string body, std::string& content_type,
+                                    const std::string& ts, const std::string& token,
+                                    const std::string& sig) {
+    auto ct = parse_content_type(content_type);
+    std::string boundary;
+    if (ct && ct->param("boundary")) {
+      boundary = std::string(*ct->param("boundary"));
+    } else {
+      boundary = "wharf-" + encoding::hex_encode(crypto::random_bytes(12));
+      content_type = std::string(kMultipart) + "; boundary=" + boundary;
+    }
+    std::string parts = form_part(boundary, "timestamp", ts) + form_part(boundary, "token", token) +
+                        form_part(boundary, "signature", sig);
+    const std::string close = "--" + boundary + "--";
+    std::size_t at = std::string::npos;
+    if (body.starts_with(close)) {
+      at = 0;
+    } else if (std::size_t p = body.rfind("\r\n" + close); p != std::string::npos) {
+      at = p + 2;
+    }
+    if (at == std::string::npos) return parts + close + "\r\n";
+    body.insert(at, parts);
+    return body;
+  }
+
+  crypto::HmacKey key_;
+};
+
+}  // namespace
+
+std::unique_ptr<Verifier> make_mailgun_verifier(const ConfigNode& source) {
+  const std::size_t errors_before = source.errors().messages().size();
+  source.allow_only_keys({"verifier", "tolerance", "signing_key"});
+  auto tolerance = source["tolerance"].duration_or(std::chrono::milliseconds(kDefaultToleranceMs));
+  ConfigNode key_node = source["signing_key"];
+  std::vector<crypto::HmacKey> keys;
+  for (const auto& text : key_node.str_list()) {
+    if (text.empty()) {
+      key_node.error("must not be empty");
+      continue;
+    }
+    keys.emplace_back(crypto::Digest::kSha256, text);
+  }
+  if (source.errors().messages().size() != errors_before || keys.empty()) return nullptr;
+  return std::make_unique<MailgunVerifier>(std::move(keys), tolerance.count());
+}
+
+std::unique_ptr<Signer> make_mailgun_signer(const ConfigNode& source) {
+  const std::size_t errors_before = source.errors().messages().size();
+  source.allow_only_keys({"verifier", "tolerance", "signing_key"});
+  ConfigNode key_node = source["signing_key"];
+  std::vector<std::string> keys = key_node.str_list();
+  if (!keys.empty() && keys.front().empty()) key_node.error("must not be empty");
+  if (source.errors().messages().size() != errors_before || keys.empty()) return nullptr;
+  return std::make_unique<MailgunSigner>(std::move(keys.front()));
+}
+
+}  // namespace wharf::inbound

@@ -1,0 +1,210 @@
+#include "inbound/verifiers/sendgrid.h"
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/crypto.h"
+#include "core/encoding.h"
+
+namespace wharf::inbound {
+namespace {
+
+// DER of OID 1.2.840.10045.3.1.7 (prime256v1), present in every P-256 SubjectPublicKeyInfo.
+constexpr std::string_view kP256Oid = "\x06\x08\x2a\x86\x48\xce\x3d\x03\x01\x07";
+constexpr std::int64_t kDefaultToleranceMs = 300'000;
+
+bool is_p256_spki(std::string_view der) { return der.find(kP256Oid) != std::string_view::npos; }
+
+// Unix seconds written as 1 to 12 ASCII digits; nullopt otherwise.
+std::optional<std::int64_t> parse_unix_seconds(std::string_view text) {
+  if (text.empty() || text.size() > 12) return std::nullopt;
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || text.front() == '-') {
+    return std::nullopt;
+  }
+  return v;
+}
+
+// Cheap structural check of a DER ECDSA signature (SEQUENCE of two INTEGERs, at most 72 bytes
+// for P-256) so that garbage is reported as malformed rather than as a mismatch.
+bool looks_like_der_ecdsa(std::string_view sig) {
+  if (sig.size() < 8 || sig.size() > 72) return false;
+  auto u = [&](std::size_t i) { return static_cast<unsigned char>(sig[i]); };
+  if (u(0) != 0x30 || u(1) != sig.size() - 2 || u(2) != 0x02) return false;
+  std::size_t r_len = u(3);
+  if (4 + r_len + 2 > sig.size() || u(4 + r_len) != 0x02) return false;
+  return 4 + r_len + 2 + u(5 + r_len) == sig.size();
+}
+
+// The key text as SendGrid shows it (bare base64), or a PEM block around it.
+std::optional<std::string> decode_public_key(std::string_view text) {
+  std::string b64;
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t eol = text.find('\n', i);
+    std::string_view line = text.substr(i, eol == std::string_view::npos ? eol : eol - i);
+    i = eol == std::string_view::npos ? text.size() : eol + 1;
+    if (line.starts_with("-----")) continue;  // PEM armor
+    for (char c : line) {
+      if (c != ' ' && c != '\t' && c != '\r') b64 += c;
+    }
+  }
+  return encoding::base64_decode(b64);
+}
+
+VerifyFailure failure(VerifyFailure::Reason r, std::string message) {
+  return VerifyFailure{r, std::move(message)};
+}
+
+class SendGridVerifier final : public Verifier {
+ public:
+  SendGridVerifier(std::vector<crypto::PublicKey> keys, std::int64_t tolerance_ms)
+      : keys_(std::move(keys)), tolerance_ms_(tolerance_ms) {}
+
+  std::optional<VerifyFailure> verify(const RequestView& req, std::int64_t now_s) const override {
+    std::string_view sig_b64 = req.header(kSendGridSignatureHeader);
+    std::string_view ts_text = req.header(kSendGridTimestampHeader);
+    if (sig_b64.empty()) {
+      return failure(VerifyFailure::Reason::kMissing,
+                     "missing X-Twilio-Email-Event-Webhook-Signature header");
+    }
+    if (ts_text.empty()) {
+      return failure(VerifyFailure::Reason::kMissing,
+                     "missing X-Twilio-Email-Event-Webhook-Timestamp header");
+    }
+    auto ts = parse_unix_seconds(ts_text);
+    if (!ts) return failure(VerifyFailure::Reason::kMalformed, "malformed signature timestamp");
+    auto sig = encoding::base64_decode(sig_b64);
+    if (!sig || !looks_like_der_ecdsa(*sig)) {
+      return failure(VerifyFailure::Reason::kMalformed,
+                     "malformed signature (expected base64 of a DER ECDSA signature)");
+    }
+    std::string message;
+    message.reserve(ts_text.size() + req.body().size());
+    message.append(ts_text).append(req.body());
+    bool matched = false;
+    for (const auto& key : keys_) {
+      if (key.verify(message, *sig)) {
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) return failure(VerifyFailure::Reason::kMismatch, "signature does not match");
+    // Checked after the signature so that a stale-timestamp answer is given only to signed
+    // requests (a replay), never to forgeries.
+    if (tolerance_ms_ > 0) {
+      std::int64_t age_s = now_s > *ts ? now_s - *ts : *ts - now_s;
+      if (age_s > tolerance_ms_ / 1000 + 1 || age_s * 1000 > tolerance_ms_) {
+        return failure(VerifyFailure::Reason::kTimestamp,
+                       "signature timestamp is outside the tolerance");
+      }
+    }
+    return std::nullopt;
+  }
+
+  Result<ParseOutput> parse(const RequestView& req) const override {
+    boost::system::error_code ec;
+    boost::json::value doc = boost::json::parse(req.body(), ec);
+    if (ec) return make_error(Errc::kInvalidArgument, "body is not valid JSON");
+    if (!doc.is_array())
+      return make_error(Errc::kInvalidArgument, "expected a JSON array of events");
+    ParseOutput out;
+    out.events.reserve(doc.as_array().size());
+    for (const auto& element : doc.as_array()) {
+      if (!element.is_object()) {
+        return make_error(Errc::kInvalidArgument, "every event in the array must be a JSON object");
+      }
+      const auto& obj = element.as_object();
+      ParsedEvent ev;
+      ev.payload = boost::json::serialize(element);
+      if (auto* id = obj.if_contains("sg_event_id");
+          id && id->is_string() && !id->as_string().empty()) {
+        ev.provider_event_id = std::string(id->as_string());
+      } else {
+        ev.provider_event_id = "sha256:" + encoding::hex_encode(crypto::sha256(ev.payload));
+      }
+      if (auto* type = obj.if_contains("event");
+          type && type->is_string() && !type->as_string().empty()) {
+        ev.type = std::string(type->as_string());
+      } else {
+        ev.type = "unknown";
+      }
+      out.events.push_back(std::move(ev));
+    }
+    return out;
+  }
+
+ private:
+  std::vector<crypto::PublicKey> keys_;
+  std::int64_t tolerance_ms_;
+};
+
+class SendGridSigner final : public Signer {
+ public:
+  explicit SendGridSigner(crypto::PrivateKey key) : key_(std::move(key)) {}
+
+  SignedRequest sign(std::string body, std::string content_type, std::int64_t now_s,
+                     std::string_view /*message_id*/) const override {
+    std::string ts = std::to_string(now_s);
+    std::string sig = key_.sign(ts + body);
+    SignedRequest out;
+    out.headers.emplace_back(kSendGridSignatureHeader, encoding::base64_encode(sig));
+    out.headers.emplace_back(kSendGridTimestampHeader, std::move(ts));
+    out.content_type = content_type.empty() ? "application/json" : std::move(content_type);
+    out.body = std::move(body);
+    return out;
+  }
+
+ private:
+  crypto::PrivateKey key_;
+};
+
+}  // namespace
+
+std::unique_ptr<Verifier> make_sendgrid_verifier(const ConfigNode& source) {
+  const std::size_t errors_before = source.errors().messages().size();
+  source.allow_only_keys({"verifier", "tolerance", "signing_key", "public_key"});
+  auto tolerance = source["tolerance"].duration_or(std::chrono::milliseconds(kDefaultToleranceMs));
+
+  ConfigNode key_node = source["public_key"];
+  std::vector<crypto::PublicKey> keys;
+  std::vector<std::string> texts = key_node.str_list();
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    std::string which = texts.size() > 1 ? " (entry " + std::to_string(i + 1) + ")" : "";
+    auto der = decode_public_key(texts[i]);
+    if (!der || der->empty()) {
+      key_node.error("is not base64" + which + "; paste the verification key SendGrid shows");
+      continue;
+    }
+    auto key = crypto::PublicKey::from_spki_der(*der);
+    if (!key || !is_p256_spki(*der)) {
+      key_node.error("is not an EC P-256 public key" + which);
+      continue;
+    }
+    keys.push_back(std::move(*key));
+  }
+  if (source.errors().messages().size() != errors_before || keys.empty()) return nullptr;
+  return std::make_unique<SendGridVerifier>(std::move(keys), tolerance.count());
+}
+
+std::unique_ptr<Signer> make_sendgrid_signer(const ConfigNode& source) {
+  const std::size_t errors_before = source.errors().messages().size();
+  source.allow_only_keys({"verifier", "tolerance", "signing_key", "public_key"});
+  ConfigNode key_node = source["signing_key"];
+  auto pem = key_node.str();
+  if (!pem) return nullptr;
+  auto key = crypto::PrivateKey::from_pem(*pem);
+  if (!key || !is_p256_spki(key->public_spki_der())) {
+    key_node.error("is not a PEM EC P-256 private key");
+    return nullptr;
+  }
+  if (source.errors().messages().size() != errors_before) return nullptr;
+  return std::make_unique<SendGridSigner>(std::move(*key));
+}
+
+}  // namespace wharf::inbound

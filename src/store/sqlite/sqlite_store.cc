@@ -1,0 +1,325 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "core/log.h"
+#include "observe/metrics.h"
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_db.h"
+
+namespace wharf::store::sqlite {
+namespace {
+
+constexpr std::string_view kInsertEvent =
+    "INSERT INTO events(id, source, provider_event_id, type, status, attempts, received_at, "
+    "content_type, payload) VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?6, ?7) "
+    "ON CONFLICT(source, provider_event_id) DO NOTHING";
+constexpr std::string_view kFindByProviderId =
+    "SELECT id FROM events WHERE source = ?1 AND provider_event_id = ?2";
+constexpr std::string_view kSummaryColumns =
+    "seq, id, source, provider_event_id, type, status, attempts, received_at";
+
+void complete(IngestHandler handler, IngestResult result) { std::move(handler)(std::move(result)); }
+
+EventSummary read_summary(const Statement& s) {
+  EventSummary e;
+  e.id = s.text(1);
+  e.source = s.text(2);
+  e.provider_event_id = s.text(3);
+  e.type = s.text(4);
+  e.status = s.text(5);
+  e.attempts = s.integer(6);
+  e.received_at_ms = s.integer(7);
+  return e;
+}
+
+Result<void> migrate(Connection& db) {
+  if (db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)") !=
+      SQLITE_OK) {
+    return make_error(Errc::kUnavailable, "cannot create schema_migrations: " + db.last_error());
+  }
+  for (const auto& m : migrations()) {
+    Statement check(db.get(), "SELECT 1 FROM schema_migrations WHERE version = ?1");
+    check.bind(1, std::int64_t{m.version});
+    if (check.step() == SQLITE_ROW) continue;
+    std::string sql = "BEGIN IMMEDIATE;" + std::string(m.sql) +
+                      "INSERT INTO schema_migrations(version) VALUES (" +
+                      std::to_string(m.version) + ");COMMIT;";
+    if (db.exec(sql) != SQLITE_OK) {
+      std::string why = db.last_error();
+      db.exec("ROLLBACK");
+      return make_error(Errc::kUnavailable,
+                        "migration " + std::to_string(m.version) + " failed: " + why);
+    }
+    log::info("store migrated", {{"engine", "sqlite"}, {"version", m.version}});
+  }
+  return {};
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::string path, Connection writer, const StoreOptions& options)
+      : path_(std::move(path)), options_(options), writer_db_(std::move(writer)) {
+    insert_ = Statement(writer_db_.get(), kInsertEvent);
+    find_ = Statement(writer_db_.get(), kFindByProviderId);
+    if (options_.metrics) {
+      batch_size_ = &options_.metrics->histogram(
+          "wharf_store_commit_batch_events", "Events written per group commit", {},
+          {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048});
+      commit_seconds_ = &options_.metrics->histogram(
+          "wharf_store_commit_seconds", "Duration of one group commit (insert + commit + sync)",
+          {}, observe::latency_buckets());
+      commit_failures_ = &options_.metrics->counter(
+          "wharf_store_commit_failures_total", "Group commits that failed and were rolled back");
+    }
+    writer_thread_ = std::thread([this] { writer_loop(); });
+  }
+
+  ~SqliteStore() override { close(); }
+
+  void submit(std::vector<NewEvent> events, IngestHandler done) override {
+    {
+      std::lock_guard lock(mu_);
+      if (!closed_) {
+        queue_.push_back(Pending{std::move(events), std::move(done)});
+        cv_.notify_one();
+        return;
+      }
+    }
+    complete(std::move(done), make_error(Errc::kUnavailable, "store is shutting down"));
+  }
+
+  Result<EventPage> list_events(const EventFilter& filter) override {
+    std::string sql = "SELECT " + std::string(kSummaryColumns) + " FROM events WHERE 1=1";
+    int n = 0;
+    std::vector<std::pair<int, std::string>> texts;
+    std::optional<std::int64_t> before;
+    if (filter.source) texts.emplace_back(++n, *filter.source), sql += " AND source = ?" + std::to_string(n);
+    if (filter.type) texts.emplace_back(++n, *filter.type), sql += " AND type = ?" + std::to_string(n);
+    if (filter.status) texts.emplace_back(++n, *filter.status), sql += " AND status = ?" + std::to_string(n);
+    if (filter.cursor) {
+      const std::string& c = *filter.cursor;
+      if (c.empty() || c.size() > 18 || c.find_first_not_of("0123456789") != std::string::npos) {
+        return make_error(Errc::kInvalidArgument, "invalid cursor");
+      }
+      before = std::stoll(c);
+      sql += " AND seq < ?" + std::to_string(++n);
+    }
+    int limit = std::clamp(filter.limit, 1, 1000);
+    sql += " ORDER BY seq DESC LIMIT " + std::to_string(limit + 1);
+
+    auto conn = acquire_reader();
+    if (!conn) return conn.error();
+    Result<EventPage> out = [&]() -> Result<EventPage> {
+      Statement s(conn->get(), sql);
+      for (auto& [i, v] : texts) s.bind(i, v);
+      if (before) s.bind(n, *before);
+      EventPage page;
+      std::int64_t last_seq = 0;
+      int rc;
+      while ((rc = s.step()) == SQLITE_ROW) {
+        if (static_cast<int>(page.events.size()) == limit) {
+          page.next_cursor = std::to_string(last_seq);
+          break;
+        }
+        last_seq = s.integer(0);
+        page.events.push_back(read_summary(s));
+      }
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        return make_error(Errc::kUnavailable, "storage read failed");
+      }
+      return page;
+    }();
+    release_reader(std::move(*conn));
+    return out;
+  }
+
+  Result<std::optional<EventDetail>> get_event(std::string_view id) override {
+    auto conn = acquire_reader();
+    if (!conn) return conn.error();
+    Statement s(conn->get(), "SELECT " + std::string(kSummaryColumns) +
+                                 ", payload, content_type FROM events WHERE id = ?1");
+    s.bind(1, id);
+    int rc = s.step();
+    Result<std::optional<EventDetail>> out = std::optional<EventDetail>();
+    if (rc == SQLITE_ROW) {
+      EventDetail d;
+      d.summary = read_summary(s);
+      d.payload = s.text(8);
+      d.content_type = s.text(9);
+      out = std::optional<EventDetail>(std::move(d));
+    } else if (rc != SQLITE_DONE) {
+      out = make_error(Errc::kUnavailable, "storage read failed");
+    }
+    s = Statement();
+    release_reader(std::move(*conn));
+    return out;
+  }
+
+  Result<void> ping() override {
+    auto conn = acquire_reader();
+    if (!conn) return conn.error();
+    Statement s(conn->get(), "SELECT count(*) FROM schema_migrations");
+    int rc = s.step();
+    s = Statement();
+    release_reader(std::move(*conn));
+    if (rc != SQLITE_ROW) return make_error(Errc::kUnavailable, "storage does not answer");
+    return {};
+  }
+
+  void close() override {
+    {
+      std::lock_guard lock(mu_);
+      if (closed_) return;
+      closed_ = true;
+    }
+    cv_.notify_all();
+    if (writer_thread_.joinable()) writer_thread_.join();
+  }
+
+ private:
+  struct Pending {
+    std::vector<NewEvent> events;
+    IngestHandler done;
+  };
+
+  void writer_loop() {
+    std::vector<Pending> batch;
+    for (;;) {
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return closed_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // closed and drained
+        std::size_t events = 0;
+        while (!queue_.empty() && (batch.empty() || events < options_.max_batch_events)) {
+          events += queue_.front().events.size();
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      commit(batch);
+      batch.clear();
+    }
+  }
+
+  // Writes every submission of `batch` in one transaction and completes them all.
+  void commit(std::vector<Pending>& batch) {
+    auto started = std::chrono::steady_clock::now();
+    std::vector<std::vector<IngestOutcome>> outcomes(batch.size());
+    std::string failure;
+    std::size_t count = 0;
+    if (writer_db_.exec("BEGIN IMMEDIATE") != SQLITE_OK) {
+      failure = writer_db_.last_error();
+    }
+    for (std::size_t i = 0; i < batch.size() && failure.empty(); ++i) {
+      for (const NewEvent& e : batch[i].events) {
+        auto outcome = insert(e);
+        if (!outcome) {
+          failure = outcome.error().message;
+          break;
+        }
+        outcomes[i].push_back(std::move(*outcome));
+        ++count;
+      }
+    }
+    if (failure.empty() && writer_db_.exec("COMMIT") != SQLITE_OK) {
+      failure = writer_db_.last_error();
+    }
+    if (!failure.empty()) {
+      writer_db_.exec("ROLLBACK");
+      if (commit_failures_) commit_failures_->inc();
+      log::error("group commit failed; nothing in the batch was stored",
+                 {{"submissions", batch.size()}, {"reason", failure}});
+      for (auto& p : batch) {
+        complete(std::move(p.done),
+                 make_error(Errc::kUnavailable, "storage cannot take the write"));
+      }
+      return;
+    }
+    if (batch_size_) {
+      batch_size_->observe(static_cast<double>(count));
+      commit_seconds_->observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      complete(std::move(batch[i].done), std::move(outcomes[i]));
+    }
+  }
+
+  Result<IngestOutcome> insert(const NewEvent& e) {
+    insert_.bind(1, e.id).bind(2, e.source).bind(3, e.provider_event_id).bind(4, e.type);
+    insert_.bind(5, e.received_at_ms).bind(6, e.content_type).bind_blob(7, e.payload);
+    int rc = insert_.step();
+    insert_.reset();
+    if (rc != SQLITE_DONE) return make_error(Errc::kUnavailable, writer_db_.last_error());
+    if (sqlite3_changes(writer_db_.get()) == 1) return IngestOutcome{e.id, false};
+    // The unique index refused it: answer with the first stored event's id.
+    find_.bind(1, e.source).bind(2, e.provider_event_id);
+    rc = find_.step();
+    IngestOutcome dup{rc == SQLITE_ROW ? find_.text(0) : std::string(), true};
+    find_.reset();
+    if (rc != SQLITE_ROW) return make_error(Errc::kUnavailable, writer_db_.last_error());
+    return dup;
+  }
+
+  Result<Connection> acquire_reader() {
+    {
+      std::lock_guard lock(readers_mu_);
+      if (!readers_.empty()) {
+        Connection c = std::move(readers_.back());
+        readers_.pop_back();
+        return c;
+      }
+    }
+    return Connection::open(path_, SQLITE_OPEN_READONLY);
+  }
+
+  void release_reader(Connection c) {
+    std::lock_guard lock(readers_mu_);
+    if (readers_.size() < 8) readers_.push_back(std::move(c));
+  }
+
+  std::string path_;
+  StoreOptions options_;
+  Connection writer_db_;  // writer thread only (and the constructor)
+  Statement insert_;
+  Statement find_;
+  observe::Histogram* batch_size_ = nullptr;
+  observe::Histogram* commit_seconds_ = nullptr;
+  observe::Counter* commit_failures_ = nullptr;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending> queue_;  // guarded by mu_
+  bool closed_ = false;        // guarded by mu_
+  std::thread writer_thread_;
+
+  std::mutex readers_mu_;
+  std::vector<Connection> readers_;  // guarded by readers_mu_
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
+                                                 const StoreOptions& options) {
+  auto db = Connection::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (!db) return db.error();
+  // WAL lets readers run beside the writer; FULL syncs the WAL on every commit, so an acked
+  // event survives power loss, not only a process crash.
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                             "PRAGMA cache_size=-16384", "PRAGMA foreign_keys=ON"}) {
+    if (db->exec(pragma) != SQLITE_OK) {
+      return make_error(Errc::kUnavailable,
+                        std::string("cannot configure database (") + pragma + "): " +
+                            db->last_error());
+    }
+  }
+  if (auto m = migrate(*db); !m) return m.error();
+  return std::unique_ptr<Store>(new SqliteStore(path, std::move(*db), options));
+}
+
+}  // namespace wharf::store::sqlite

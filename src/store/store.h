@@ -1,0 +1,136 @@
+// The Store: wharf's durable state behind one interface, with one engine per backend registered
+// by URL scheme (sqlite:// now; postgresql:// is planned and must pass the same typed test suite).
+//
+// Writes of inbound events go through submit(): the engine batches concurrent submissions into one
+// transaction and one sync (group commit) and completes each submitter only after that commit is
+// durable. Reads are blocking calls, to be made off the I/O threads. Thread-safe.
+#pragma once
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+
+namespace wharf::observe {
+class Registry;
+}
+
+namespace wharf::store {
+
+struct NewEvent {
+  std::string id;  // assigned by the caller (core/ids.h)
+  std::string source;
+  std::string provider_event_id;
+  std::string type;
+  std::string payload;
+  std::string content_type;
+  std::int64_t received_at_ms = 0;
+};
+
+struct IngestOutcome {
+  std::string id;          // the stored event's id: the new one, or the first one's if duplicate
+  bool duplicate = false;  // an event with the same (source, provider_event_id) was already stored
+};
+// One outcome per submitted event, in order; or kUnavailable when the commit failed, in which
+// case none of the submitted events is stored.
+using IngestResult = Result<std::vector<IngestOutcome>>;
+// Called once, on the store's writer thread; must not block (async_submit posts it onward).
+using IngestHandler = boost::asio::any_completion_handler<void(IngestResult)>;
+
+struct EventSummary {
+  std::string id;
+  std::string source;
+  std::string provider_event_id;
+  std::string type;
+  std::string status;  // pending | processing | done | failed | dead | ignored
+  std::int64_t attempts = 0;
+  std::int64_t received_at_ms = 0;
+};
+
+struct DeliveryAttempt {
+  std::int64_t at_ms = 0;
+  std::string target;
+  std::string outcome;
+  std::string error;
+  std::int64_t duration_ms = 0;
+};
+
+struct EventDetail {
+  EventSummary summary;
+  std::string payload;
+  std::string content_type;
+  std::vector<DeliveryAttempt> deliveries;
+};
+
+struct EventFilter {
+  std::optional<std::string> source;
+  std::optional<std::string> type;
+  std::optional<std::string> status;
+  int limit = 50;             // 1..1000
+  std::optional<std::string> cursor;  // from a previous EventPage::next_cursor
+};
+
+struct EventPage {
+  std::vector<EventSummary> events;  // newest first
+  std::optional<std::string> next_cursor;
+};
+
+struct StoreOptions {
+  std::size_t max_batch_events = 2048;  // upper bound of one group commit
+  observe::Registry* metrics = nullptr;  // optional: commit batch sizes and durations
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Queues `events` for the next group commit; `done` is called once the transaction holding
+  // them is durable (or failed). Never blocks the caller.
+  virtual void submit(std::vector<NewEvent> events, IngestHandler done) = 0;
+
+  // Blocking reads. Error kInvalidArgument for a malformed cursor, kUnavailable on storage failure.
+  virtual Result<EventPage> list_events(const EventFilter& filter) = 0;
+  virtual Result<std::optional<EventDetail>> get_event(std::string_view id) = 0;
+  // Cheap liveness probe of the database (for /readyz).
+  virtual Result<void> ping() = 0;
+
+  // Completes every submission already queued, then stops the writer. Later submits fail.
+  virtual void close() = 0;
+};
+
+// Opens (creating and migrating as needed) the store named by `url`: "sqlite://PATH" (relative
+// or absolute: "sqlite:///abs/x.db"). Error kInvalidArgument for an unknown scheme, kUnavailable
+// when the database cannot be opened.
+Result<std::unique_ptr<Store>> open_store(std::string_view url, const StoreOptions& options);
+
+// Awaitable/completion-token form of Store::submit: the completion runs on the token's
+// associated executor (the calling coroutine's strand), which is kept busy until then.
+template <class CompletionToken>
+// `events` is an rvalue reference so a co_await on this creates no vector temporary (GCC 12
+// destroys such temporaries twice; see http/offload.h).
+auto async_submit(Store& store, std::vector<NewEvent>&& events, CompletionToken&& token) {
+  return boost::asio::async_initiate<CompletionToken, void(IngestResult)>(
+      [&store](auto handler, std::vector<NewEvent> evs) {
+        auto ex = boost::asio::prefer(boost::asio::get_associated_executor(handler),
+                                      boost::asio::execution::outstanding_work.tracked);
+        store.submit(std::move(evs),
+                     [h = std::move(handler), ex = std::move(ex)](IngestResult r) mutable {
+                       boost::asio::post(ex, [h = std::move(h), r = std::move(r)]() mutable {
+                         std::move(h)(std::move(r));
+                       });
+                     });
+      },
+      token, std::move(events));
+}
+
+}  // namespace wharf::store

@@ -1,7 +1,7 @@
 #include "cli/samples.h"
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -49,7 +49,7 @@ std::string SampleContext::hex(std::size_t n) { return draw("0123456789abcdef", 
 
 std::string SampleContext::uuid() {
   std::string h = hex(32);
-  h[12] = '4';                                      // version 4
+  h[12] = '4';                                                          // version 4
   h[16] = "89ab"[(h[16] <= '9' ? h[16] - '0' : h[16] - 'a' + 10) & 3];  // RFC 4122 variant
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
          "-" + h.substr(20);
@@ -296,27 +296,28 @@ json::object stripe_invoice(SampleContext& ctx, bool paid) {
 }
 
 json::object stripe_checkout_session(SampleContext& ctx) {
-  return {{"id", "cs_test_a1" + ctx.alnum(56)},
-          {"object", "checkout.session"},
-          {"amount_subtotal", 2900},
-          {"amount_total", 2900},
-          {"client_reference_id", "4821"},
-          {"created", ctx.now_s() - 120},
-          {"currency", "usd"},
-          {"customer", kStripeCustomer},
-          {"customer_details",
-           json::object{{"email", kContacts[0].email}, {"name", kContacts[0].name}}},
-          {"customer_email", nullptr},
-          {"expires_at", ctx.now_s() + 86400 - 120},
-          {"invoice", "in_1" + ctx.alnum(23)},
-          {"livemode", false},
-          {"metadata", json::object{}},
-          {"mode", "subscription"},
-          {"payment_status", "paid"},
-          {"status", "complete"},
-          {"subscription", kStripeSubscription},
-          {"success_url", "https://app.roleferry.com/billing/success?session_id={CHECKOUT_SESSION_ID}"},
-          {"url", nullptr}};
+  return {
+      {"id", "cs_test_a1" + ctx.alnum(56)},
+      {"object", "checkout.session"},
+      {"amount_subtotal", 2900},
+      {"amount_total", 2900},
+      {"client_reference_id", "4821"},
+      {"created", ctx.now_s() - 120},
+      {"currency", "usd"},
+      {"customer", kStripeCustomer},
+      {"customer_details",
+       json::object{{"email", kContacts[0].email}, {"name", kContacts[0].name}}},
+      {"customer_email", nullptr},
+      {"expires_at", ctx.now_s() + 86400 - 120},
+      {"invoice", "in_1" + ctx.alnum(23)},
+      {"livemode", false},
+      {"metadata", json::object{}},
+      {"mode", "subscription"},
+      {"payment_status", "paid"},
+      {"status", "complete"},
+      {"subscription", kStripeSubscription},
+      {"success_url", "https://app.roleferry.com/billing/success?session_id={CHECKOUT_SESSION_ID}"},
+      {"url", nullptr}};
 }
 
 Result<Sample> stripe_sample(std::string_view type, SampleContext& ctx) {
@@ -335,7 +336,7 @@ Result<Sample> stripe_sample(std::string_view type, SampleContext& ctx) {
     sub["cancellation_details"] = json::object{
         {"comment", nullptr}, {"feedback", nullptr}, {"reason", "cancellation_requested"}};
     data["object"] = std::move(sub);
-  } else if (type == "invoice.payment_succeeded") {
+  } else if (type == "invoice.payment_succeeded" || type == "invoice.paid") {
     data["object"] = stripe_invoice(ctx, true);
   } else if (type == "invoice.payment_failed") {
     data["object"] = stripe_invoice(ctx, false);
@@ -343,16 +344,16 @@ Result<Sample> stripe_sample(std::string_view type, SampleContext& ctx) {
     data["object"] = stripe_checkout_session(ctx);
   }
   std::string id = "evt_1" + ctx.alnum(23);
-  json::object event{{"id", id},
-                     {"object", "event"},
-                     {"api_version", kStripeApiVersion},
-                     {"created", ctx.now_s()},
-                     {"data", std::move(data)},
-                     {"livemode", false},
-                     {"pending_webhooks", 1},
-                     {"request", json::object{{"id", "req_" + ctx.alnum(14)},
-                                              {"idempotency_key", ctx.uuid()}}},
-                     {"type", type}};
+  json::object event{
+      {"id", id},
+      {"object", "event"},
+      {"api_version", kStripeApiVersion},
+      {"created", ctx.now_s()},
+      {"data", std::move(data)},
+      {"livemode", false},
+      {"pending_webhooks", 1},
+      {"request", json::object{{"id", "req_" + ctx.alnum(14)}, {"idempotency_key", ctx.uuid()}}},
+      {"type", type}};
   Sample s = json_sample(event, 2, std::move(id));  // Stripe pretty-prints its bodies
   s.content_type = "application/json; charset=utf-8";
   s.headers = {{"User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)"}};
@@ -377,7 +378,8 @@ json::object sendgrid_event(std::string_view type, SampleContext& ctx) {
       "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)";
   if (type == "delivered") {
     e["ip"] = "149.72.154.232";
-    e["response"] = "250 2.0.0 OK  " + std::to_string(ctx.now_s()) + " " + ctx.alnum(12) + " - gsmtp";
+    e["response"] =
+        "250 2.0.0 OK  " + std::to_string(ctx.now_s()) + " " + ctx.alnum(12) + " - gsmtp";
     e["tls"] = 1;
   } else if (type == "bounce") {
     e["bounce_classification"] = "Invalid Address";
@@ -445,23 +447,24 @@ Sample mailgun_event(std::string_view type, SampleContext& ctx) {
   std::string outreach = outreach_id(ctx);
   std::string message_id = ctx.hex(14) + "." + ctx.hex(16) + "@rf-send-01.com";
   double timestamp = static_cast<double>(ctx.now_s()) + ctx.between(0, 999999) / 1e6;
-  json::object d{{"id", ctx.alnum(22)},
-                 {"timestamp", timestamp},
-                 {"log-level", "info"},
-                 {"event", type},
-                 {"recipient", c.email},
-                 {"recipient-domain", domain_of(c.email)},
-                 {"tags", json::array{"outreach"}},
-                 {"user-variables", json::object{{"outreach_id", outreach}}},
-                 {"flags", json::object{{"is-authenticated", true},
-                                        {"is-routed", false},
-                                        {"is-test-mode", false}}},
-                 {"message", json::object{{"headers", json::object{{"to", c.email},
-                                                                   {"message-id", message_id},
-                                                                   {"from", std::string(kSenderName) + " <" + std::string(kMailbox) + ">"},
-                                                                   {"subject", outreach_subject(c)}}},
-                                          {"attachments", json::array{}},
-                                          {"size", ctx.between(2000, 9000)}}}};
+  json::object d{
+      {"id", ctx.alnum(22)},
+      {"timestamp", timestamp},
+      {"log-level", "info"},
+      {"event", type},
+      {"recipient", c.email},
+      {"recipient-domain", domain_of(c.email)},
+      {"tags", json::array{"outreach"}},
+      {"user-variables", json::object{{"outreach_id", outreach}}},
+      {"flags",
+       json::object{{"is-authenticated", true}, {"is-routed", false}, {"is-test-mode", false}}},
+      {"message", json::object{{"headers", json::object{{"to", c.email},
+                                                        {"message-id", message_id},
+                                                        {"from", std::string(kSenderName) + " <" +
+                                                                     std::string(kMailbox) + ">"},
+                                                        {"subject", outreach_subject(c)}}},
+                               {"attachments", json::array{}},
+                               {"size", ctx.between(2000, 9000)}}}};
   json::object envelope{{"sender", kMailbox},
                         {"targets", c.email},
                         {"transport", "smtp"},
@@ -531,20 +534,23 @@ Sample mailgun_inbound(SampleContext& ctx) {
       "Hi Alex,\n\nThanks for reaching out - the role is still open and your background looks "
       "like a good fit. Could you do a 20-minute call on Thursday at 2pm PT?\n\nBest,\n" +
       first_name;
-  std::string plain = stripped + "\n\nOn " + date + ", " + to +
-                      " wrote:\n> Hi " + first_name + ", I came across the Senior Backend "
-                      "Engineer opening at " + std::string(c.company) + "...\n";
+  std::string plain = stripped + "\n\nOn " + date + ", " + to + " wrote:\n> Hi " + first_name +
+                      ", I came across the Senior Backend "
+                      "Engineer opening at " +
+                      std::string(c.company) + "...\n";
   std::string html = "<div dir=\"ltr\">" + stripped + "</div>";
-  json::array headers{json::array{"Received", "by mail-lf1-f41.google.com with SMTP id " + ctx.alnum(12)},
-                      json::array{"Mime-Version", "1.0"},
-                      json::array{"From", from},
-                      json::array{"Date", date},
-                      json::array{"Message-Id", their_id},
-                      json::array{"In-Reply-To", our_id},
-                      json::array{"References", our_id},
-                      json::array{"Subject", subject},
-                      json::array{"To", to},
-                      json::array{"Content-Type", "multipart/alternative; boundary=\"000000000000" + ctx.hex(12) + "\""}};
+  json::array headers{
+      json::array{"Received", "by mail-lf1-f41.google.com with SMTP id " + ctx.alnum(12)},
+      json::array{"Mime-Version", "1.0"},
+      json::array{"From", from},
+      json::array{"Date", date},
+      json::array{"Message-Id", their_id},
+      json::array{"In-Reply-To", our_id},
+      json::array{"References", our_id},
+      json::array{"Subject", subject},
+      json::array{"To", to},
+      json::array{"Content-Type",
+                  "multipart/alternative; boundary=\"000000000000" + ctx.hex(12) + "\""}};
   const std::pair<std::string_view, std::string> fields[] = {
       {"recipient", std::string(kMailbox)},
       {"sender", std::string(c.email)},
@@ -574,7 +580,9 @@ Sample mailgun_inbound(SampleContext& ctx) {
     body += "\"\r\n\r\n" + value + "\r\n";
   }
   body += "--" + boundary + "--\r\n";
-  return Sample{std::move(body), "multipart/form-data; boundary=" + boundary, their_id,
+  return Sample{std::move(body),
+                "multipart/form-data; boundary=" + boundary,
+                their_id,
                 {{"User-Agent", "mailgun/treq-16.12.0"}}};
 }
 
@@ -590,9 +598,8 @@ Result<Sample> slack_sample(std::string_view type, SampleContext& ctx) {
   std::string verification_token = "Jhj5dZrVaK7ZwHHjRyZWjbDl";  // the deprecated v1 token
   if (type == "url_verification") {
     std::string challenge = ctx.alnum(48);
-    json::object o{{"token", verification_token},
-                   {"challenge", challenge},
-                   {"type", "url_verification"}};
+    json::object o{
+        {"token", verification_token}, {"challenge", challenge}, {"type", "url_verification"}};
     Sample s = json_sample(o, 0, challenge);
     s.headers = {{"User-Agent", "Slackbot 1.0 (+https://api.slack.com/robots)"}};
     return s;
@@ -667,7 +674,8 @@ json::object github_repository(std::int64_t now) {
 }
 
 json::object github_commit(SampleContext& ctx, std::string_view sha) {
-  json::object who{{"name", kSenderName}, {"email", "alex@roleferry.com"}, {"username", "rivera-alex"}};
+  json::object who{
+      {"name", kSenderName}, {"email", "alex@roleferry.com"}, {"username", "rivera-alex"}};
   return {{"id", sha},
           {"tree_id", ctx.hex(40)},
           {"distinct", true},
@@ -730,46 +738,49 @@ Result<Sample> github_sample(std::string_view type, SampleContext& ctx) {
     p = {{"action", "opened"},
          {"number", number},
          {"pull_request",
-          json::object{{"id", ctx.between(1500000000, 1900000000)},
-                       {"node_id", "PR_kwDOKnWzTs" + ctx.alnum(11)},
-                       {"number", number},
-                       {"state", "open"},
-                       {"locked", false},
-                       {"title", "Stop outreach sequences on reply"},
-                       {"user", sender},
-                       {"body", "Marks the outreach replied and cancels pending follow-ups."},
-                       {"created_at", iso8601(ctx.now_s())},
-                       {"updated_at", iso8601(ctx.now_s())},
-                       {"closed_at", nullptr},
-                       {"merged_at", nullptr},
-                       {"draft", false},
-                       {"head", json::object{{"label", "roleferry:stop-on-reply"},
-                                             {"ref", "stop-on-reply"},
-                                             {"sha", head}}},
-                       {"base", json::object{{"label", "roleferry:main"}, {"ref", "main"}, {"sha", base}}},
-                       {"author_association", "MEMBER"},
-                       {"merged", false},
-                       {"commits", 1},
-                       {"additions", 42},
-                       {"deletions", 7},
-                       {"changed_files", 3},
-                       {"html_url", "https://github.com/roleferry/roleferry-api/pull/" +
-                                        std::to_string(number)}}},
+          json::object{
+              {"id", ctx.between(1500000000, 1900000000)},
+              {"node_id", "PR_kwDOKnWzTs" + ctx.alnum(11)},
+              {"number", number},
+              {"state", "open"},
+              {"locked", false},
+              {"title", "Stop outreach sequences on reply"},
+              {"user", sender},
+              {"body", "Marks the outreach replied and cancels pending follow-ups."},
+              {"created_at", iso8601(ctx.now_s())},
+              {"updated_at", iso8601(ctx.now_s())},
+              {"closed_at", nullptr},
+              {"merged_at", nullptr},
+              {"draft", false},
+              {"head",
+               json::object{
+                   {"label", "roleferry:stop-on-reply"}, {"ref", "stop-on-reply"}, {"sha", head}}},
+              {"base", json::object{{"label", "roleferry:main"}, {"ref", "main"}, {"sha", base}}},
+              {"author_association", "MEMBER"},
+              {"merged", false},
+              {"commits", 1},
+              {"additions", 42},
+              {"deletions", 7},
+              {"changed_files", 3},
+              {"html_url",
+               "https://github.com/roleferry/roleferry-api/pull/" + std::to_string(number)}}},
          {"repository", github_repository(ctx.now_s())},
          {"sender", sender}};
   } else {  // ping
     p = {{"zen", "Design for failure."},
          {"hook_id", 471283994},
-         {"hook", json::object{{"type", "Repository"},
-                               {"id", 471283994},
-                               {"name", "web"},
-                               {"active", true},
-                               {"events", json::array{"issues", "pull_request", "push"}},
-                               {"config", json::object{{"content_type", "json"},
-                                                       {"insecure_ssl", "0"},
-                                                       {"url", "https://hooks.roleferry.com/webhooks/github"}}},
-                               {"updated_at", iso8601(ctx.now_s())},
-                               {"created_at", iso8601(ctx.now_s())}}},
+         {"hook",
+          json::object{
+              {"type", "Repository"},
+              {"id", 471283994},
+              {"name", "web"},
+              {"active", true},
+              {"events", json::array{"issues", "pull_request", "push"}},
+              {"config", json::object{{"content_type", "json"},
+                                      {"insecure_ssl", "0"},
+                                      {"url", "https://hooks.roleferry.com/webhooks/github"}}},
+              {"updated_at", iso8601(ctx.now_s())},
+              {"created_at", iso8601(ctx.now_s())}}},
          {"repository", github_repository(ctx.now_s())},
          {"sender", sender}};
   }
@@ -804,7 +815,8 @@ Result<Sample> standard_sample(std::string_view type, SampleContext& ctx) {
 
 Result<Sample> hmac_sample(std::string_view type, SampleContext& ctx) {
   std::string id = "evt_" + ctx.alnum(24);
-  json::object o{{"id", id}, {"type", type}, {"created", ctx.now_s()}, {"data", generic_data(type, ctx)}};
+  json::object o{
+      {"id", id}, {"type", type}, {"created", ctx.now_s()}, {"data", generic_data(type, ctx)}};
   return json_sample(o, 0, std::move(id));
 }
 
@@ -821,8 +833,8 @@ const std::vector<Provider>& providers() {
   static const std::vector<Provider> kProviders = {
       {"stripe",
        {"customer.subscription.created", "customer.subscription.updated",
-        "customer.subscription.deleted", "invoice.payment_succeeded", "invoice.payment_failed",
-        "checkout.session.completed"},
+        "customer.subscription.deleted", "invoice.payment_succeeded", "invoice.paid",
+        "invoice.payment_failed", "checkout.session.completed"},
        false,
        stripe_sample},
       {"sendgrid",
@@ -888,9 +900,9 @@ Result<Sample> make_sample(std::string_view verifier, std::string_view type, Sam
   }
   if (p->any_type) {
     if (!valid_free_type(type)) {
-      return make_error(Errc::kInvalidArgument,
-                        "invalid event type '" + std::string(type) +
-                            "': use letters, digits and . _ - : / (e.g. " + join(p->types) + ")");
+      return make_error(Errc::kInvalidArgument, "invalid event type '" + std::string(type) +
+                                                    "': use letters, digits and . _ - : / (e.g. " +
+                                                    join(p->types) + ")");
     }
   } else if (std::find(p->types.begin(), p->types.end(), type) == p->types.end()) {
     return make_error(Errc::kInvalidArgument, "unknown event type '" + std::string(type) +

@@ -25,8 +25,7 @@ constexpr int kExitUsage = 2;
 constexpr std::string_view kDefaultListen = "127.0.0.1:8080";  // as gateway/config.cc
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -92,7 +91,8 @@ Result<Target> load_target(const TriggerOptions& opts) {
   ConfigNode source = sources[opts.source];
   Target t;
   t.verifier = source["verifier"].str_or("");
-  if (t.verifier.empty()) return fail(opts.config_path + ": sources." + opts.source + ".verifier is not set");
+  if (t.verifier.empty())
+    return fail(opts.config_path + ": sources." + opts.source + ".verifier is not set");
   if (sample_types(t.verifier).empty()) {
     std::vector<std::string> names;
     for (auto n : sample_verifiers()) names.emplace_back(n);
@@ -101,8 +101,13 @@ Result<Target> load_target(const TriggerOptions& opts) {
   }
   t.signer = inbound::make_signer(t.verifier, source);
   if (t.signer == nullptr || !errors.empty()) {
-    return fail("cannot sign for source '" + opts.source + "': " +
-                (errors.empty() ? std::string("no signing key") : join(errors.messages(), "; ")));
+    std::string why =
+        errors.empty() ? std::string("no signing key") : join(errors.messages(), "; ");
+    if (why.find("signing_key") != std::string::npos && t.verifier != "mailgun") {
+      // Asymmetric schemes: the provider never shares its private key, so tests need their own.
+      why += " (a private key for test events; see docs/trigger.md)";
+    }
+    return fail("cannot sign for source '" + opts.source + "': " + why);
   }
   if (!opts.url.empty()) {
     t.url = opts.url;
@@ -110,7 +115,8 @@ Result<Target> load_target(const TriggerOptions& opts) {
     std::string listen = root["server"]["listen"].str_or(std::string(kDefaultListen));
     t.url = webhook_url(listen, opts.source);
     if (t.url.empty()) {
-      return fail(opts.config_path + ": server.listen '" + listen + "' is not host:port (or pass --url)");
+      return fail(opts.config_path + ": server.listen '" + listen +
+                  "' is not host:port (or pass --url)");
     }
   }
   return t;
@@ -138,11 +144,21 @@ std::string shell_quote(std::string_view s) {
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\'': out += "\\'"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\'':
+        out += "\\'";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (u < 0x20 || u == 0x7f) {
           char buf[8];
@@ -293,8 +309,8 @@ int run_trigger(const TriggerOptions& opts, WebhookPoster& poster, SampleContext
     }
   }
   if (rejected > 0) {
-    err << "wharf trigger: " << rejected << " of " << opts.count
-        << " events were not accepted (last HTTP status " << last_status << ")\n";
+    err << "wharf trigger: the gateway did not accept " << rejected << " of " << opts.count
+        << " events (last HTTP status " << last_status << ")\n";
     return kExitFailed;
   }
   return kExitOk;
@@ -304,8 +320,7 @@ void register_trigger_command(CLI::App& root, int* exit_code) {
   auto opts = std::make_shared<TriggerOptions>();
   CLI::App* cmd = root.add_subcommand(
       "trigger", "Send a realistic, correctly signed sample event to a running gateway");
-  cmd->add_option("SOURCE", opts->source, "Source name under `sources:` in the config")
-      ->required();
+  cmd->add_option("SOURCE", opts->source, "Source name under `sources:` in the config")->required();
   cmd->add_option("EVENT_TYPE", opts->event_type,
                   "Event type, e.g. customer.subscription.created (see below)")
       ->required();

@@ -1,5 +1,6 @@
 // Cryptographic primitives, every one through OpenSSL 3 EVP: HMAC, SHA-2, ECDSA P-256 and Ed25519
-// signatures, AES-256-GCM, CSPRNG, constant-time comparison. Nothing here is hand-written crypto.
+// signatures, CSPRNG, constant-time comparison (AES-256-GCM arrives with the vault). Nothing here
+// is hand-written crypto.
 // Key objects are immutable after construction and safe to share between threads.
 #pragma once
 

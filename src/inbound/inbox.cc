@@ -120,9 +120,10 @@ boost::asio::awaitable<http::Response> Inbox::handle(http::Request& req,
   std::vector<store::NewEvent> events;
   events.reserve(parsed->events.size());
   for (auto& p : parsed->events) {
-    events.push_back(store::NewEvent{new_event_id(now_ms), st.source.name,
-                                     std::move(p.provider_event_id), std::move(p.type),
-                                     std::move(p.payload), content_type, now_ms});
+    events.push_back(store::NewEvent{
+        new_event_id(now_ms), st.source.name, std::move(p.provider_event_id), std::move(p.type),
+        std::move(p.payload), p.content_type.empty() ? content_type : std::move(p.content_type),
+        now_ms});
   }
   bool batch = st.source.verifier_name == "sendgrid" || events.size() != 1;
 

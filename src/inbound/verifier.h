@@ -43,6 +43,8 @@ struct ParsedEvent {
   std::string provider_event_id;  // dedup key; a content hash ("sha256:<hex>") when none is given
   std::string type;               // e.g. "invoice.paid"; "unknown" when the payload has none
   std::string payload;            // the event's own bytes (the whole body, or one batch element)
+  std::string content_type;       // the payload's type when it differs from the request's
+                                  // (a form post stored as JSON); empty: the request's
 };
 
 struct ParseOutput {

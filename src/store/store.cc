@@ -1,5 +1,7 @@
 #include "store/store.h"
 
+#include <filesystem>
+
 #include "store/sqlite/sqlite_store.h"
 
 namespace wharf::store {
@@ -9,6 +11,11 @@ Result<std::unique_ptr<Store>> open_store(std::string_view url, const StoreOptio
   if (url.starts_with(kSqlite)) {
     std::string path(url.substr(kSqlite.size()));
     if (path.empty()) return make_error(Errc::kInvalidArgument, "sqlite:// URL has no path");
+    // Create the database's directory (e.g. ./var) so a fresh checkout just runs; a failure
+    // here surfaces as the open error below.
+    std::error_code ec;
+    auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     return sqlite::open_sqlite_store(path, options);
   }
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {

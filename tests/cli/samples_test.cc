@@ -115,23 +115,23 @@ TEST(StripeSample, SubscriptionsCarryCustomerPriceStatusAndPeriod) {
     EXPECT_GT(sub["current_period_end"].as_int64(), kNow);
     EXPECT_EQ(str(sub["status"]), t.ends_with("deleted") ? "canceled" : "active");
   }
-  json::object updated = parse_object(make("stripe", "customer.subscription.updated"))["data"]
-                             .as_object();
+  json::object updated =
+      parse_object(make("stripe", "customer.subscription.updated"))["data"].as_object();
   EXPECT_TRUE(updated["previous_attributes"].is_object());
 }
 
 TEST(StripeSample, InvoicesAndCheckoutSessions) {
-  json::object paid = parse_object(make("stripe", "invoice.payment_succeeded"))["data"]
-                          .at("object").as_object();
+  json::object paid =
+      parse_object(make("stripe", "invoice.payment_succeeded"))["data"].at("object").as_object();
   EXPECT_EQ(str(paid["object"]), "invoice");
   EXPECT_TRUE(paid["paid"].as_bool());
   EXPECT_TRUE(starts_with(paid["subscription"], "sub_"));
-  json::object failed = parse_object(make("stripe", "invoice.payment_failed"))["data"]
-                            .at("object").as_object();
+  json::object failed =
+      parse_object(make("stripe", "invoice.payment_failed"))["data"].at("object").as_object();
   EXPECT_FALSE(failed["paid"].as_bool());
   EXPECT_GT(failed["next_payment_attempt"].as_int64(), kNow);
-  json::object cs = parse_object(make("stripe", "checkout.session.completed"))["data"]
-                        .at("object").as_object();
+  json::object cs =
+      parse_object(make("stripe", "checkout.session.completed"))["data"].at("object").as_object();
   EXPECT_EQ(str(cs["object"]), "checkout.session");
   EXPECT_EQ(str(cs["mode"]), "subscription");
   EXPECT_TRUE(starts_with(cs["subscription"], "sub_"));
@@ -240,9 +240,9 @@ TEST(GithubSample, EventHeaderAndActionComeFromTheType) {
   struct Case {
     std::string_view type, event, action;
   };
-  for (const Case& c : {Case{"push", "push", ""}, Case{"issues.opened", "issues", "opened"},
-                        Case{"pull_request.opened", "pull_request", "opened"},
-                        Case{"ping", "ping", ""}}) {
+  for (const Case& c :
+       {Case{"push", "push", ""}, Case{"issues.opened", "issues", "opened"},
+        Case{"pull_request.opened", "pull_request", "opened"}, Case{"ping", "ping", ""}}) {
     Sample s = make("github", c.type);
     EXPECT_EQ(header(s, "X-GitHub-Event"), c.event);
     EXPECT_EQ(header(s, "X-GitHub-Delivery"), s.message_id);
@@ -354,8 +354,10 @@ YAML::Node source_config(std::string_view verifier) {
   if (verifier == "stripe") n["secret"] = "whsec_" + encoding::hex_encode(crypto::random_bytes(16));
   if (verifier == "github") n["secret"] = "gh-" + encoding::hex_encode(crypto::random_bytes(16));
   if (verifier == "slack") n["signing_secret"] = encoding::hex_encode(crypto::random_bytes(16));
-  if (verifier == "mailgun") n["signing_key"] = "key-" + encoding::hex_encode(crypto::random_bytes(16));
-  if (verifier == "standard") n["secret"] = "whsec_" + encoding::base64_encode(crypto::random_bytes(24));
+  if (verifier == "mailgun")
+    n["signing_key"] = "key-" + encoding::hex_encode(crypto::random_bytes(16));
+  if (verifier == "standard")
+    n["secret"] = "whsec_" + encoding::base64_encode(crypto::random_bytes(24));
   if (verifier == "sendgrid") {
     crypto::PrivateKey key = crypto::PrivateKey::generate_p256();
     n["public_key"] = encoding::base64_encode(key.public_spki_der());
@@ -398,8 +400,8 @@ std::vector<Expected> expected_events(std::string_view verifier, std::string_vie
 
 TEST(SampleRoundTrip, SignedSamplesVerifyAndParseToTheirIdsAndTypes) {
   const EnvLookup env = process_env();
-  for (std::string_view scheme : {"stripe", "sendgrid", "mailgun", "slack", "github", "standard",
-                                  "standard-v1a", "hmac"}) {
+  for (std::string_view scheme :
+       {"stripe", "sendgrid", "mailgun", "slack", "github", "standard", "standard-v1a", "hmac"}) {
     ConfigErrors errors("test.yaml");
     ConfigNode source(source_config(scheme), "sources.test", &errors, &env);
     std::string verifier_name = source["verifier"].str_or("");

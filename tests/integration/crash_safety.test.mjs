@@ -103,3 +103,44 @@ test('kill -9 under load loses no acked event', async () => {
   const stop = await wharf.stop();
   assert.equal(stop.code, 0, `SIGTERM after recovery: ${JSON.stringify(stop)}\n${wharf.tail()}`);
 });
+
+test('SIGTERM under load drains: exit 0, every acked event present after restart', async () => {
+  const secret = S.newStandardSecret();
+  const w = await Wharf.start({ sources: { app: { verifier: 'standard', secret } } });
+  try {
+    const acked = new Map();
+    let stopping = false;
+    let stopResult;
+    let n = 0;
+    async function client(c) {
+      for (;;) {
+        const msgId = `msg_term_${c}_${n++}`;
+        const req = S.signStandard(secret, S.standardPayload('term.test', { c }), { msgId });
+        let r;
+        try {
+          r = await w.post('app', req);
+        } catch {
+          return;  // refused or closed once draining: not acked
+        }
+        if (r.status === 200) acked.set(msgId, { id: String(r.json.id), body: req.body });
+        else if (r.status !== 503) assert.fail(`unexpected ${r.status} ${r.text}`);
+        if (!stopping && acked.size >= 300) {
+          stopping = true;
+          stopResult = w.stop(20000);
+        }
+        if (stopping && !w.alive) return;
+      }
+    }
+    await Promise.all(Array.from({ length: 16 }, (_, c) => client(c)));
+    const r = await stopResult;
+    assert.deepEqual({ code: r.code, forced: r.forced }, { code: 0, forced: false }, `${JSON.stringify(r)}\n${w.tail()}`);
+    await w.restart();
+    for (const [msgId, { id, body }] of acked) {
+      const ev = await w.event(id);
+      assert.equal(ev.provider_event_id, msgId);
+      assert.equal(ev.payload, body);
+    }
+  } finally {
+    await w.kill9();
+  }
+});

@@ -247,7 +247,8 @@ describe('Mailgun (HMAC of timestamp+token per Mailgun docs)', () => {
     form.append('sender', 'contact@example.org');
     form.append('from', 'Contact <contact@example.org>');
     form.append('subject', 'Re: your application');
-    form.append('body-plain', 'Thanks, let us talk.\n');
+    // CRLF line breaks: FormData's multipart encoding turns a bare LF into CRLF anyway.
+    form.append('body-plain', 'Thanks,\r\nlet us talk.\r\n');
     form.append('Message-Id', messageId);
     form.append('timestamp', sig.timestamp);
     form.append('token', sig.token);
@@ -262,11 +263,11 @@ describe('Mailgun (HMAC of timestamp+token per Mailgun docs)', () => {
     let stored;
     try { stored = JSON.parse(ev.payload); } catch { stored = null; }
     if (stored) {
-      assert.equal(stored['body-plain'], 'Thanks, let us talk.\n');
+      assert.equal(stored['body-plain'], 'Thanks,\r\nlet us talk.\r\n');
       assert.equal(stored.subject, 'Re: your application');
       assert.equal(stored['Message-Id'], messageId);
     } else {
-      assert.ok(ev.payload.includes('Thanks, let us talk.'), 'the raw form is stored');
+      assert.ok(ev.payload.includes('Thanks,\r\nlet us talk.'), 'the raw form is stored');
     }
     assert.ok(typeof ev.type === 'string' && ev.type.length > 0);
   });

@@ -287,6 +287,7 @@ class MailgunVerifier final : public Verifier {
       }
       if (ev.provider_event_id.empty()) ev.provider_event_id = message_id_from_headers(fields);
       ev.payload = form_payload(fields);
+      ev.content_type = "application/json";
     }
     if (ev.type.empty()) ev.type = "unknown";
     if (ev.provider_event_id.empty()) ev.provider_event_id = token;

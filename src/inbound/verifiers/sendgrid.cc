@@ -111,8 +111,9 @@ class SendGridVerifier final : public Verifier {
     boost::system::error_code ec;
     boost::json::value doc = boost::json::parse(req.body(), ec);
     if (ec) return make_error(Errc::kInvalidArgument, "body is not valid JSON");
-    if (!doc.is_array())
+    if (!doc.is_array()) {
       return make_error(Errc::kInvalidArgument, "expected a JSON array of events");
+    }
     ParseOutput out;
     out.events.reserve(doc.as_array().size());
     for (const auto& element : doc.as_array()) {
@@ -122,6 +123,7 @@ class SendGridVerifier final : public Verifier {
       const auto& obj = element.as_object();
       ParsedEvent ev;
       ev.payload = boost::json::serialize(element);
+      ev.content_type = "application/json";
       if (auto* id = obj.if_contains("sg_event_id");
           id && id->is_string() && !id->as_string().empty()) {
         ev.provider_event_id = std::string(id->as_string());

@@ -1,0 +1,113 @@
+#include "gateway/config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace wharf::gateway {
+namespace {
+
+std::string write_temp(const std::string& text) {
+  static int n = 0;
+  auto p = std::filesystem::temp_directory_path() /
+           ("wharf-config-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".yaml");
+  std::ofstream(p) << text;
+  return p.string();
+}
+
+EnvLookup env_with(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& k) -> std::optional<std::string> {
+    auto it = vars.find(k);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+TEST(GatewayConfig, LoadsAValidConfig) {
+  auto path = write_temp(R"(server:
+  listen: "127.0.0.1:0"
+  admin_token: ${TOKEN}
+storage: { url: "sqlite://./x.db" }
+sources:
+  stripe: { verifier: stripe, secret: "whsec_abc", tolerance: 60s }
+  gh: { verifier: github, secret: [old, new] }
+)");
+  ConfigErrors errors(path);
+  auto env = env_with({{"TOKEN", "0123456789abcdef"}});
+  auto cfg = load_config(path, errors, env);
+  ASSERT_TRUE(cfg) << (errors.messages().empty() ? "" : errors.messages()[0]);
+  EXPECT_EQ(cfg->server.port, 0);
+  EXPECT_EQ(cfg->admin_tokens, (std::vector<std::string>{"0123456789abcdef"}));
+  ASSERT_EQ(cfg->sources.size(), 2u);
+  EXPECT_EQ(cfg->sources[0].name, "stripe");
+  EXPECT_EQ(cfg->sources[1].verifier_name, "github");
+}
+
+TEST(GatewayConfig, ReportsEveryErrorWithItsLine) {
+  auto path = write_temp(R"(server:
+  listen: "nowhere"
+  max_body_bytes: lots
+storage: { url: "mysql://x" }
+sources:
+  "Bad Name": { verifier: stripe, secret: x }
+  s2: { verifier: nosuch }
+  s3: { verifier: standard, secret: "not-whsec" }
+bogus: 1
+)");
+  ConfigErrors errors(path);
+  auto env = env_with({});
+  EXPECT_FALSE(load_config(path, errors, env));
+  std::string all;
+  for (auto& m : errors.messages()) all += m + "\n";
+  EXPECT_NE(all.find(":2: server.listen:"), std::string::npos) << all;
+  EXPECT_NE(all.find(":3: server.max_body_bytes:"), std::string::npos) << all;
+  EXPECT_NE(all.find(":4: storage.url:"), std::string::npos) << all;
+  EXPECT_NE(all.find("sources.Bad Name"), std::string::npos) << all;
+  EXPECT_NE(all.find(":7: sources.s2.verifier: unknown verifier 'nosuch'"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("sources.s3"), std::string::npos) << all;
+  EXPECT_NE(all.find(":9: bogus: unknown key"), std::string::npos) << all;
+}
+
+TEST(GatewayConfig, ReportsYamlSyntaxErrorsWithALine) {
+  auto path = write_temp("server:\n  listen: [unclosed\n");
+  ConfigErrors errors(path);
+  auto env = env_with({});
+  EXPECT_FALSE(load_config(path, errors, env));
+  ASSERT_EQ(errors.messages().size(), 1u);
+  EXPECT_NE(errors.messages()[0].find("invalid YAML"), std::string::npos);
+}
+
+TEST(GatewayConfig, MissingFileIsOneClearError) {
+  ConfigErrors errors("/nonexistent/wharf.yaml");
+  auto env = env_with({});
+  EXPECT_FALSE(load_config("/nonexistent/wharf.yaml", errors, env));
+  ASSERT_EQ(errors.messages().size(), 1u);
+  EXPECT_EQ(errors.messages()[0], "/nonexistent/wharf.yaml: cannot read the file");
+}
+
+TEST(GatewayConfig, RejectsAMasterKeyThatIsNot32Bytes) {
+  auto path = write_temp("vault: { master_key: \"c2hvcnQ=\" }\n");
+  ConfigErrors errors(path);
+  auto env = env_with({});
+  EXPECT_FALSE(load_config(path, errors, env));
+}
+
+TEST(ParseListen, AcceptsHostPortV6AndBarePort) {
+  std::string h;
+  unsigned short p = 0;
+  ASSERT_TRUE(parse_listen("127.0.0.1:8080", &h, &p));
+  EXPECT_EQ(h, "127.0.0.1");
+  EXPECT_EQ(p, 8080);
+  ASSERT_TRUE(parse_listen("[::1]:9", &h, &p));
+  EXPECT_EQ(h, "::1");
+  ASSERT_TRUE(parse_listen(":80", &h, &p));
+  EXPECT_EQ(h, "0.0.0.0");
+  EXPECT_FALSE(parse_listen("localhost", &h, &p));
+  EXPECT_FALSE(parse_listen("x:99999", &h, &p));
+  EXPECT_FALSE(parse_listen("x:", &h, &p));
+}
+
+}  // namespace
+}  // namespace wharf::gateway

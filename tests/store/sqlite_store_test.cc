@@ -1,0 +1,195 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+#include <set>
+
+#include "core/ids.h"
+#include "observe/metrics.h"
+#include "store/store.h"
+
+namespace wharf::store {
+namespace {
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("wharf-store-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    open();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void open() {
+    StoreOptions options;
+    options.metrics = &metrics_;
+    auto s = open_store("sqlite://" + (dir_ / "w.db").string(), options);
+    ASSERT_TRUE(s) << s.error().message;
+    store_ = std::move(*s);
+  }
+  static NewEvent event(std::string source, std::string provider_id, std::string type = "t") {
+    return NewEvent{new_event_id(1'700'000'000'000), std::move(source), std::move(provider_id),
+                    std::move(type), "{\"k\":1}", "application/json", 1'700'000'000'000};
+  }
+  IngestResult submit(std::vector<NewEvent> events) {
+    std::promise<IngestResult> p;
+    auto f = p.get_future();
+    store_->submit(std::move(events), [&p](IngestResult r) { p.set_value(std::move(r)); });
+    return f.get();
+  }
+
+  std::filesystem::path dir_;
+  observe::Registry metrics_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(SqliteStoreTest, StoresEventAndReadsItBack) {
+  auto e = event("stripe", "evt_1", "invoice.paid");
+  auto r = submit({e});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_FALSE((*r)[0].duplicate);
+  EXPECT_EQ((*r)[0].id, e.id);
+  auto got = store_->get_event(e.id);
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->summary.source, "stripe");
+  EXPECT_EQ((*got)->summary.provider_event_id, "evt_1");
+  EXPECT_EQ((*got)->summary.type, "invoice.paid");
+  EXPECT_EQ((*got)->summary.status, "pending");
+  EXPECT_EQ((*got)->payload, "{\"k\":1}");
+  EXPECT_EQ((*got)->content_type, "application/json");
+}
+
+TEST_F(SqliteStoreTest, DuplicateProviderIdAnswersFirstIdAndIsStoredOnce) {
+  auto first = event("stripe", "evt_1");
+  ASSERT_TRUE(submit({first}));
+  auto again = submit({event("stripe", "evt_1")});
+  ASSERT_TRUE(again);
+  EXPECT_TRUE((*again)[0].duplicate);
+  EXPECT_EQ((*again)[0].id, first.id);
+  auto page = store_->list_events({});
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->events.size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, SameProviderIdFromAnotherSourceIsNotADuplicate) {
+  ASSERT_TRUE(submit({event("a", "x")}));
+  auto r = submit({event("b", "x")});
+  ASSERT_TRUE(r);
+  EXPECT_FALSE((*r)[0].duplicate);
+}
+
+TEST_F(SqliteStoreTest, DuplicateInsideOneSubmissionPointsAtTheFirstElement) {
+  auto a = event("sendgrid", "sg1");
+  auto r = submit({a, event("sendgrid", "sg1"), event("sendgrid", "sg2")});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->size(), 3u);
+  EXPECT_FALSE((*r)[0].duplicate);
+  EXPECT_TRUE((*r)[1].duplicate);
+  EXPECT_EQ((*r)[1].id, a.id);
+  EXPECT_FALSE((*r)[2].duplicate);
+}
+
+TEST_F(SqliteStoreTest, ConcurrentSubmissionsAreGroupCommittedAndAllStored) {
+  constexpr int kThreads = 8, kPerThread = 200;
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto r = submit({event("s", std::to_string(t) + "-" + std::to_string(i))});
+        if (r && !(*r)[0].duplicate) ok++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), kThreads * kPerThread);
+  std::set<std::string> seen;
+  std::optional<std::string> cursor;
+  do {
+    EventFilter f;
+    f.limit = 333;
+    f.cursor = cursor;
+    auto page = store_->list_events(f);
+    ASSERT_TRUE(page);
+    for (auto& e : page->events) EXPECT_TRUE(seen.insert(e.id).second) << "paged twice: " << e.id;
+    cursor = page->next_cursor;
+  } while (cursor);
+  EXPECT_EQ(seen.size(), static_cast<std::size_t>(kThreads * kPerThread));
+  // Group commit means fewer commits than submissions whenever submitters overlap; the batch
+  // histogram records one observation per commit.
+  std::string exposed = metrics_.expose();
+  EXPECT_NE(exposed.find("wharf_store_commit_batch_events_count"), std::string::npos);
+}
+
+TEST_F(SqliteStoreTest, AckedEventsSurviveReopen) {
+  auto e = event("github", "delivery-1");
+  ASSERT_TRUE(submit({e}));
+  store_.reset();  // closes the writer and every connection
+  open();
+  auto got = store_->get_event(e.id);
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->summary.provider_event_id, "delivery-1");
+}
+
+TEST_F(SqliteStoreTest, ListFiltersBySourceTypeAndStatus) {
+  ASSERT_TRUE(submit({event("a", "1", "x"), event("a", "2", "y"), event("b", "3", "x")}));
+  EventFilter f;
+  f.source = "a";
+  EXPECT_EQ(store_->list_events(f)->events.size(), 2u);
+  f.type = "x";
+  EXPECT_EQ(store_->list_events(f)->events.size(), 1u);
+  EventFilter s;
+  s.status = "done";
+  EXPECT_EQ(store_->list_events(s)->events.size(), 0u);
+}
+
+TEST_F(SqliteStoreTest, ListIsNewestFirst) {
+  ASSERT_TRUE(submit({event("a", "1")}));
+  ASSERT_TRUE(submit({event("a", "2")}));
+  auto page = store_->list_events({});
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->events.size(), 2u);
+  EXPECT_EQ(page->events[0].provider_event_id, "2");
+}
+
+TEST_F(SqliteStoreTest, RejectsMalformedCursor) {
+  EventFilter f;
+  f.cursor = "1; DROP TABLE events";
+  auto page = store_->list_events(f);
+  ASSERT_FALSE(page);
+  EXPECT_EQ(page.error().code, Errc::kInvalidArgument);
+}
+
+TEST_F(SqliteStoreTest, UnknownIdIsEmptyNotAnError) {
+  auto got = store_->get_event("evt_nope");
+  ASSERT_TRUE(got);
+  EXPECT_FALSE(*got);
+}
+
+TEST_F(SqliteStoreTest, SubmitAfterCloseFailsWithUnavailable) {
+  store_->close();
+  auto r = submit({event("a", "1")});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kUnavailable);
+}
+
+TEST(OpenStore, RejectsUnknownSchemes) {
+  auto s = open_store("mysql://x", {});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, Errc::kInvalidArgument);
+}
+
+TEST(OpenStore, FailsClearlyWhenTheDirectoryCannotBeCreated) {
+  auto s = open_store("sqlite:///proc/wharf-cannot/w.db", {});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, Errc::kUnavailable);
+}
+
+}  // namespace
+}  // namespace wharf::store

@@ -7,6 +7,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
+#include <pthread.h>
 #include <thread>
 
 #include "admin/admin_api.h"
@@ -73,6 +74,9 @@ int serve(GatewayConfig config) {
   for (const auto& n : config.notices) log::warn("config notice", {{"notice", n}});
 
   observe::Registry metrics;
+  int threads = config.threads > 0 ? config.threads
+                                   : std::max(1u, std::thread::hardware_concurrency());
+  asio::io_context ioc(threads);
   store::StoreOptions store_options;
   store_options.metrics = &metrics;
   auto opened = store::open_store(config.storage_url, store_options);
@@ -82,9 +86,6 @@ int serve(GatewayConfig config) {
   }
   std::unique_ptr<store::Store> store = std::move(*opened);
 
-  int threads = config.threads > 0 ? config.threads
-                                   : std::max(1u, std::thread::hardware_concurrency());
-  asio::io_context ioc(threads);
   asio::thread_pool blocking_pool(2);
 
   inbound::Inbox inbox(std::move(config.sources), *store, SystemClock::instance(), metrics);
@@ -125,7 +126,12 @@ int serve(GatewayConfig config) {
   });
 
   std::vector<std::thread> workers;
-  for (int i = 1; i < threads; ++i) workers.emplace_back([&] { ioc.run(); });
+  for (int i = 1; i < threads; ++i) {
+    workers.emplace_back([&] {
+      pthread_setname_np(pthread_self(), "wharf-io");
+      ioc.run();
+    });
+  }
   ioc.run();
   for (auto& t : workers) t.join();
   store->close();

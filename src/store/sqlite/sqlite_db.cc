@@ -32,6 +32,11 @@ Statement& Statement::bind_blob(int index, std::string_view bytes) {
   return *this;
 }
 
+Statement& Statement::bind_blob_static(int index, std::string_view bytes) {
+  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
+  return *this;
+}
+
 Statement& Statement::bind(int index, std::int64_t value) {
   sqlite3_bind_int64(stmt_, index, value);
   return *this;

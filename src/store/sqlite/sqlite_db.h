@@ -22,6 +22,8 @@ class Statement {
 
   Statement& bind(int index, std::string_view text);  // 1-based, copied
   Statement& bind_blob(int index, std::string_view bytes);
+  // Not copied: `bytes` must stay alive and unchanged until reset().
+  Statement& bind_blob_static(int index, std::string_view bytes);
   Statement& bind(int index, std::int64_t value);
   Statement& bind_null(int index);
   // SQLITE_ROW, SQLITE_DONE, or an error code.

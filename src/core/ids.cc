@@ -1,45 +1,47 @@
 #include "core/ids.h"
 
-#include <openssl/rand.h>
-
-#include <array>
-#include <random>
-
 namespace wharf {
 namespace {
 
-// Ids are not secrets, so a per-thread PRNG seeded once from the CSPRNG is enough and keeps the
-// ingest path free of a syscall per event.
-std::uint64_t next_random() {
-  thread_local std::mt19937_64 rng = [] {
-    std::array<std::uint64_t, 4> seed{};
-    RAND_bytes(reinterpret_cast<unsigned char*>(seed.data()), sizeof seed);
-    std::seed_seq seq(seed.begin(), seed.end());
-    return std::mt19937_64(seq);
-  }();
-  return rng();
+constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+constexpr std::string_view kPrefix = "evt_";
+constexpr int kChars = 13;  // 65 bits of characters for 64 of value
+
+int decode_char(char c) {
+  if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  for (int i = 0; i < 32; ++i) {
+    if (kAlphabet[i] == c) return i;
+  }
+  return -1;
 }
 
 }  // namespace
 
-std::string new_event_id(std::int64_t now_ms) {
-  static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-  std::string out = "evt_";
-  out.resize(4 + 26);
-  char* p = out.data() + 4;
-  auto t = static_cast<std::uint64_t>(now_ms) & ((1ULL << 48) - 1);
-  for (int i = 9; i >= 0; --i) {  // 10 chars of time (50 bits, top 2 are zero)
-    p[i] = kAlphabet[t & 31];
-    t >>= 5;
-  }
-  std::uint64_t hi = next_random(), lo = next_random();
-  // 80 random bits: 16 chars of 5 bits.
-  for (int i = 0; i < 16; ++i) {
-    std::uint64_t& src = i < 8 ? hi : lo;
-    p[10 + i] = kAlphabet[src & 31];
-    src >>= 5;
+std::string format_event_id(std::uint64_t n) {
+  std::string out(kPrefix);
+  out.resize(kPrefix.size() + kChars);
+  for (int i = kChars - 1; i >= 0; --i) {
+    out[kPrefix.size() + i] = kAlphabet[n & 31];
+    n >>= 5;
   }
   return out;
+}
+
+std::optional<std::uint64_t> parse_event_id(std::string_view id) {
+  if (id.size() != kPrefix.size() + kChars || !id.starts_with(kPrefix)) return std::nullopt;
+  std::uint64_t n = 0;
+  for (int i = 0; i < kChars; ++i) {
+    int v = decode_char(id[kPrefix.size() + i]);
+    if (v < 0 || (i == 0 && v > 15)) return std::nullopt;  // the first carries 4 bits
+    n = (n << 5) | static_cast<std::uint64_t>(v);
+  }
+  return n;
+}
+
+std::uint64_t EventIdSequence::next(std::int64_t now_ms) {
+  std::uint64_t from_clock = static_cast<std::uint64_t>(now_ms < 0 ? 0 : now_ms) << 20;
+  last_ = from_clock > last_ ? from_clock : last_ + 1;
+  return last_;
 }
 
 }  // namespace wharf

@@ -38,6 +38,25 @@ Response json_error(Status status, std::string_view message, unsigned version) {
   return res;
 }
 
+std::string serialize_response(const Response& res) {
+  std::string wire;
+  wire.reserve(160 + res.body().size());
+  wire += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  wire += std::to_string(res.result_int());
+  wire += ' ';
+  wire += res.reason();
+  wire += "\r\n";
+  for (const auto& field : res) {
+    wire += field.name_string();
+    wire += ": ";
+    wire += field.value();
+    wire += "\r\n";
+  }
+  wire += "\r\n";
+  wire += res.body();
+  return wire;
+}
+
 Response error_response(const Error& error, unsigned version) {
   return json_error(status_for(error.code), error.message, version);
 }

@@ -18,4 +18,10 @@ Response json_response(Status status, const boost::json::value& body, unsigned v
 Response text_response(Status status, std::string body, std::string_view content_type,
                        unsigned version = 11);
 
+// The response on the wire (status line, fields, blank line, body) in one buffer, exactly as
+// Beast's serializer writes a prepared response with a string body, so the server can send it
+// with one write instead of a composed serializer (a quarter of the ingest path's instructions).
+// `res` must have had prepare_payload() called.
+std::string serialize_response(const Response& res);
+
 }  // namespace wharf::http

@@ -11,7 +11,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/asio/write.hpp>
 #include <atomic>
 #include <mutex>
 #include <optional>
@@ -156,9 +156,11 @@ asio::awaitable<void> Server::Impl::accept_loop() {
 asio::awaitable<void> Server::Impl::write_and_close(Connection& conn, Response& res) {
   res.keep_alive(false);
   res.prepare_payload();
+  std::string wire = serialize_response(res);
   boost::system::error_code ec;
   conn.stream.expires_after(options.read_timeout);
-  co_await beast::http::async_write(conn.stream, res, asio::redirect_error(asio::use_awaitable, ec));
+  co_await asio::async_write(conn.stream, asio::buffer(wire),
+                             asio::redirect_error(asio::use_awaitable, ec));
 }
 
 asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
@@ -216,9 +218,10 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
     res.version(req.version());
     res.keep_alive(keep_alive);
     res.prepare_payload();
+    std::string wire = serialize_response(res);
     conn->stream.expires_after(options.read_timeout);
-    co_await beast::http::async_write(conn->stream, res,
-                                      asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(conn->stream, asio::buffer(wire),
+                               asio::redirect_error(asio::use_awaitable, ec));
     in_flight.fetch_sub(1);
     conn->busy = false;
     if (ec || !keep_alive) break;

@@ -5,7 +5,6 @@
 #include <boost/json.hpp>
 #include <chrono>
 
-#include "core/ids.h"
 #include "core/log.h"
 #include "http/response.h"
 #include "observe/metrics.h"
@@ -121,7 +120,7 @@ boost::asio::awaitable<http::Response> Inbox::handle(http::Request& req,
   events.reserve(parsed->events.size());
   for (auto& p : parsed->events) {
     events.push_back(store::NewEvent{
-        new_event_id(now_ms), st.source.name, std::move(p.provider_event_id), std::move(p.type),
+        st.source.name, std::move(p.provider_event_id), std::move(p.type),
         std::move(p.payload), p.content_type.empty() ? content_type : std::move(p.content_type),
         now_ms});
   }

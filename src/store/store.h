@@ -28,7 +28,6 @@ class Registry;
 namespace wharf::store {
 
 struct NewEvent {
-  std::string id;  // assigned by the caller (core/ids.h)
   std::string source;
   std::string provider_event_id;
   std::string type;
@@ -38,7 +37,8 @@ struct NewEvent {
 };
 
 struct IngestOutcome {
-  std::string id;          // the stored event's id: the new one, or the first one's if duplicate
+  std::string id;          // the stored event's id (assigned by the store, core/ids.h): the new
+                           // one, or the first one's if duplicate
   bool duplicate = false;  // an event with the same (source, provider_event_id) was already stored
 };
 // One outcome per submitted event, in order; or kUnavailable when the commit failed, in which
@@ -77,7 +77,7 @@ struct EventFilter {
   std::optional<std::string> type;
   std::optional<std::string> status;
   int limit = 50;             // 1..1000
-  std::optional<std::string> cursor;  // from a previous EventPage::next_cursor
+  std::optional<std::string> cursor;  // from a previous EventPage::next_cursor (an event id)
 };
 
 struct EventPage {

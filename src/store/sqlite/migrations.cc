@@ -5,9 +5,10 @@ namespace wharf::store::sqlite {
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> all = {
       {1, R"sql(
+-- The primary key is the event id (core/ids.h: receipt time in ms << 20 | counter), so it
+-- orders events, serves as the paging cursor, and needs no index of its own.
 CREATE TABLE events (
-  seq               INTEGER PRIMARY KEY,     -- insertion order; the paging cursor
-  id                TEXT    NOT NULL UNIQUE, -- public id, evt_<ULID>
+  id                INTEGER PRIMARY KEY,
   source            TEXT    NOT NULL,
   provider_event_id TEXT    NOT NULL,
   type              TEXT    NOT NULL,
@@ -19,7 +20,6 @@ CREATE TABLE events (
 );
 -- Deduplication is this unique index, inside the ingest transaction, not a check before it.
 CREATE UNIQUE INDEX events_by_provider_id ON events(source, provider_event_id);
-CREATE INDEX events_by_status ON events(status, seq);
 )sql"},
   };
   return all;

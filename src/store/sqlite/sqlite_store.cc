@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 
+#include "core/ids.h"
 #include "core/log.h"
 #include "observe/metrics.h"
 #include "store/sqlite/migrations.h"
@@ -23,19 +24,19 @@ constexpr std::string_view kInsertEvent =
 constexpr std::string_view kFindByProviderId =
     "SELECT id FROM events WHERE source = ?1 AND provider_event_id = ?2";
 constexpr std::string_view kSummaryColumns =
-    "seq, id, source, provider_event_id, type, status, attempts, received_at";
+    "id, source, provider_event_id, type, status, attempts, received_at";
 
 void complete(IngestHandler handler, IngestResult result) { std::move(handler)(std::move(result)); }
 
 EventSummary read_summary(const Statement& s) {
   EventSummary e;
-  e.id = s.text(1);
-  e.source = s.text(2);
-  e.provider_event_id = s.text(3);
-  e.type = s.text(4);
-  e.status = s.text(5);
-  e.attempts = s.integer(6);
-  e.received_at_ms = s.integer(7);
+  e.id = format_event_id(static_cast<std::uint64_t>(s.integer(0)));
+  e.source = s.text(1);
+  e.provider_event_id = s.text(2);
+  e.type = s.text(3);
+  e.status = s.text(4);
+  e.attempts = s.integer(5);
+  e.received_at_ms = s.integer(6);
   return e;
 }
 
@@ -68,6 +69,12 @@ class SqliteStore final : public Store {
       : path_(std::move(path)), options_(options), writer_db_(std::move(writer)) {
     insert_ = Statement(writer_db_.get(), kInsertEvent);
     find_ = Statement(writer_db_.get(), kFindByProviderId);
+    // Continue after the highest id ever issued, so ids stay increasing across restarts even if
+    // the clock stepped back.
+    Statement max_id(writer_db_.get(), "SELECT coalesce(max(id), 0) FROM events");
+    if (max_id.step() == SQLITE_ROW) {
+      ids_ = EventIdSequence(static_cast<std::uint64_t>(max_id.integer(0)));
+    }
     if (options_.metrics) {
       batch_size_ = &options_.metrics->histogram(
           "wharf_store_commit_batch_events", "Events written per group commit", {},
@@ -107,15 +114,16 @@ class SqliteStore final : public Store {
     if (filter.type) texts.emplace_back(++n, *filter.type), sql += " AND type = ?" + std::to_string(n);
     if (filter.status) texts.emplace_back(++n, *filter.status), sql += " AND status = ?" + std::to_string(n);
     if (filter.cursor) {
-      const std::string& c = *filter.cursor;
-      if (c.empty() || c.size() > 18 || c.find_first_not_of("0123456789") != std::string::npos) {
+      // The cursor is the id of the last event of the previous page.
+      auto last = parse_event_id(*filter.cursor);
+      if (!last || *last > static_cast<std::uint64_t>(INT64_MAX)) {
         return make_error(Errc::kInvalidArgument, "invalid cursor");
       }
-      before = std::stoll(c);
-      sql += " AND seq < ?" + std::to_string(++n);
+      before = static_cast<std::int64_t>(*last);
+      sql += " AND id < ?" + std::to_string(++n);
     }
     int limit = std::clamp(filter.limit, 1, 1000);
-    sql += " ORDER BY seq DESC LIMIT " + std::to_string(limit + 1);
+    sql += " ORDER BY id DESC LIMIT " + std::to_string(limit + 1);
 
     auto conn = acquire_reader();
     if (!conn) return conn.error();
@@ -124,14 +132,14 @@ class SqliteStore final : public Store {
       for (auto& [i, v] : texts) s.bind(i, v);
       if (before) s.bind(n, *before);
       EventPage page;
-      std::int64_t last_seq = 0;
+      std::int64_t last_id = 0;
       int rc;
       while ((rc = s.step()) == SQLITE_ROW) {
         if (static_cast<int>(page.events.size()) == limit) {
-          page.next_cursor = std::to_string(last_seq);
+          page.next_cursor = format_event_id(static_cast<std::uint64_t>(last_id));
           break;
         }
-        last_seq = s.integer(0);
+        last_id = s.integer(0);
         page.events.push_back(read_summary(s));
       }
       if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -146,16 +154,21 @@ class SqliteStore final : public Store {
   Result<std::optional<EventDetail>> get_event(std::string_view id) override {
     auto conn = acquire_reader();
     if (!conn) return conn.error();
+    auto key = parse_event_id(id);
+    if (!key || *key > static_cast<std::uint64_t>(INT64_MAX)) {
+      release_reader(std::move(*conn));
+      return std::optional<EventDetail>();
+    }
     Statement s(conn->get(), "SELECT " + std::string(kSummaryColumns) +
                                  ", payload, content_type FROM events WHERE id = ?1");
-    s.bind(1, id);
+    s.bind(1, static_cast<std::int64_t>(*key));
     int rc = s.step();
     Result<std::optional<EventDetail>> out = std::optional<EventDetail>();
     if (rc == SQLITE_ROW) {
       EventDetail d;
       d.summary = read_summary(s);
-      d.payload = s.text(8);
-      d.content_type = s.text(9);
+      d.payload = s.text(7);
+      d.content_type = s.text(8);
       out = std::optional<EventDetail>(std::move(d));
     } else if (rc != SQLITE_DONE) {
       out = make_error(Errc::kUnavailable, "storage read failed");
@@ -256,16 +269,21 @@ class SqliteStore final : public Store {
   }
 
   Result<IngestOutcome> insert(const NewEvent& e) {
-    insert_.bind(1, e.id).bind(2, e.source).bind(3, e.provider_event_id).bind(4, e.type);
+    auto id = static_cast<std::int64_t>(ids_.next(e.received_at_ms));
+    insert_.bind(1, id).bind(2, e.source).bind(3, e.provider_event_id).bind(4, e.type);
     insert_.bind(5, e.received_at_ms).bind(6, e.content_type).bind_blob_static(7, e.payload);
     int rc = insert_.step();
     insert_.reset();
     if (rc != SQLITE_DONE) return make_error(Errc::kUnavailable, writer_db_.last_error());
-    if (sqlite3_changes(writer_db_.get()) == 1) return IngestOutcome{e.id, false};
+    if (sqlite3_changes(writer_db_.get()) == 1) {
+      return IngestOutcome{format_event_id(static_cast<std::uint64_t>(id)), false};
+    }
     // The unique index refused it: answer with the first stored event's id.
     find_.bind(1, e.source).bind(2, e.provider_event_id);
     rc = find_.step();
-    IngestOutcome dup{rc == SQLITE_ROW ? find_.text(0) : std::string(), true};
+    IngestOutcome dup{
+        rc == SQLITE_ROW ? format_event_id(static_cast<std::uint64_t>(find_.integer(0))) : "",
+        true};
     find_.reset();
     if (rc != SQLITE_ROW) return make_error(Errc::kUnavailable, writer_db_.last_error());
     return dup;
@@ -293,6 +311,7 @@ class SqliteStore final : public Store {
   Connection writer_db_;  // writer thread only (and the constructor)
   Statement insert_;
   Statement find_;
+  EventIdSequence ids_;  // writer thread only
   observe::Histogram* batch_size_ = nullptr;
   observe::Histogram* commit_seconds_ = nullptr;
   observe::Counter* commit_failures_ = nullptr;
@@ -311,6 +330,10 @@ class SqliteStore final : public Store {
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
                                                  const StoreOptions& options) {
+  // Memory statistics take a process-wide mutex on every SQLite allocation; wharf never reads
+  // them. Must run before SQLite initialises, hence once, before the first open.
+  static std::once_flag configured;
+  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   auto db = Connection::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!db) return db.error();
   // WAL lets readers run beside the writer; FULL syncs the WAL on every commit, so an acked

@@ -1,5 +1,9 @@
 #include "core/crypto.h"
 
+#include <unordered_map>
+
+#include <atomic>
+
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -103,15 +107,49 @@ std::string random_bytes(std::size_t n) {
 
 // ---- HmacKey ----------------------------------------------------------------------------------
 
-// Holds a context already keyed with the HMAC key schedule; every sign() duplicates it, which
-// copies the inner/outer digest states instead of re-hashing the key. EVP_MAC_CTX_dup only reads
-// the template, so concurrent sign() calls are safe.
+// Holds a context already keyed with the HMAC key schedule (the template). Each thread signs with
+// its own working copy of it, made once per key and thread, and re-initialised before every MAC
+// with EVP_MAC_init(ctx, NULL key): OpenSSL's HMAC then restarts from the stored inner state, so a
+// MAC costs no allocation (duplicating the template per call cost ~20 allocations). The template
+// is only read after construction, so concurrent sign() calls from many threads are safe.
 struct HmacKey::Impl {
   EVP_MAC_CTX* keyed = nullptr;
+  std::uint64_t serial = 0;  // unique per key for the process's life: the per-thread cache key
   ~Impl() { EVP_MAC_CTX_free(keyed); }
 };
 
+namespace {
+
+std::atomic<std::uint64_t> g_next_hmac_serial{1};
+
+// The calling thread's working contexts, by key serial. Entries of destroyed keys stay until the
+// thread exits; keys are made at start-up, so this is bounded by the configured secrets.
+class ThreadMacContexts {
+ public:
+  ~ThreadMacContexts() {
+    for (auto& [serial, ctx] : contexts_) EVP_MAC_CTX_free(ctx);
+  }
+  // A context ready for EVP_MAC_update; nullptr if OpenSSL fails.
+  EVP_MAC_CTX* ready(std::uint64_t serial, const EVP_MAC_CTX* keyed) {
+    auto [it, inserted] = contexts_.try_emplace(serial, nullptr);
+    if (inserted) {
+      it->second = EVP_MAC_CTX_dup(keyed);  // a fresh duplicate is ready to use
+      return it->second;
+    }
+    if (it->second == nullptr || EVP_MAC_init(it->second, nullptr, 0, nullptr) != 1) {
+      return nullptr;
+    }
+    return it->second;
+  }
+
+ private:
+  std::unordered_map<std::uint64_t, EVP_MAC_CTX*> contexts_;
+};
+
+}  // namespace
+
 HmacKey::HmacKey(Digest digest, std::string_view key) : impl_(std::make_unique<Impl>()) {
+  impl_->serial = g_next_hmac_serial.fetch_add(1);
   impl_->keyed = EVP_MAC_CTX_new(hmac_algorithm());
   if (impl_->keyed == nullptr) fail("EVP_MAC_CTX_new");
   OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(
@@ -130,8 +168,9 @@ HmacKey& HmacKey::operator=(HmacKey&&) noexcept = default;
 std::string HmacKey::sign(std::string_view data) const { return sign_parts({data}); }
 
 std::string HmacKey::sign_parts(std::initializer_list<std::string_view> parts) const {
-  EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(impl_->keyed);
-  if (ctx == nullptr) fail("EVP_MAC_CTX_dup");
+  thread_local ThreadMacContexts contexts;
+  EVP_MAC_CTX* ctx = contexts.ready(impl_->serial, impl_->keyed);
+  if (ctx == nullptr) fail("HMAC context");
   bool ok = true;
   for (std::string_view p : parts) {
     if (!p.empty()) ok = ok && EVP_MAC_update(ctx, bytes(p), p.size()) == 1;
@@ -139,7 +178,6 @@ std::string HmacKey::sign_parts(std::initializer_list<std::string_view> parts) c
   unsigned char out[EVP_MAX_MD_SIZE];
   std::size_t len = 0;
   ok = ok && EVP_MAC_final(ctx, out, &len, sizeof(out)) == 1;
-  EVP_MAC_CTX_free(ctx);
   if (!ok) fail("HMAC update/final");
   return std::string(reinterpret_cast<char*>(out), len);
 }

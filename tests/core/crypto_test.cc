@@ -228,3 +228,23 @@ TEST(PrivateKey, Ed25519SpkiAndRawPublicKeyAgree) {
 
 }  // namespace
 }  // namespace wharf::crypto
+
+namespace wharf::crypto {
+namespace {
+
+// Each thread reuses one working context per key; a wrong reset would leak state from the
+// previous MAC into the next. Interleave two keys and messages and compare with fresh keys.
+TEST(HmacKey, InterleavedKeysAndMessagesMatchFreshKeys) {
+  HmacKey a(Digest::kSha256, "key-a");
+  HmacKey b(Digest::kSha256, "key-b");
+  for (int i = 0; i < 3; ++i) {
+    for (std::string msg : {"first", "second message", ""}) {
+      EXPECT_EQ(a.sign(msg), hmac(Digest::kSha256, "key-a", msg));
+      EXPECT_EQ(b.sign(msg), hmac(Digest::kSha256, "key-b", msg));
+      EXPECT_EQ(a.sign_parts({msg, ".", msg}), hmac(Digest::kSha256, "key-a", msg + "." + msg));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace wharf::crypto

@@ -1,5 +1,9 @@
 # The two commands a newcomer needs: `make run` and `make test`. Both install what is missing first.
-.PHONY: all deps build build-dev run test test-unit node-deps bench lint clean
+.PHONY: all deps build build-dev run test node-deps bench lint clean
+
+# ccache keys on paths relative to the checkout, so a clone elsewhere (CI) reuses the cache.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
 all: build
 

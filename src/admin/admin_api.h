@@ -28,7 +28,7 @@ class AdminApi {
   boost::asio::awaitable<http::Response> list_events(std::string_view query);
   boost::asio::awaitable<http::Response> get_event(std::string_view id);
 
-  std::vector<std::string> tokens_;
+  std::vector<std::string> token_digests_;  // SHA-256 of each accepted token
   store::Store& store_;
   boost::asio::any_io_executor pool_;
 };

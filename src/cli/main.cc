@@ -16,6 +16,14 @@ int main(int argc, char** argv) {
   wharf::cli::register_serve_command(app, &exit_code);
   wharf::cli::register_check_config_command(app, &exit_code);
   wharf::cli::register_trigger_command(app, &exit_code);
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const auto* sub : app.get_subcommands({})) known = known || sub->get_name() == argv[1];
+    if (!known) {
+      std::cerr << "wharf: unknown command '" << argv[1] << "' (see wharf --help)\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,5 +1,6 @@
 #include "core/config_node.h"
 
+#include <cstdint>
 #include <cstdlib>
 
 namespace wharf {
@@ -29,7 +30,7 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   std::size_t i = 0;
   std::int64_t n = 0;
   while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-    if (n > 1'000'000'000'000LL) return std::nullopt;
+    if (n > 1'000'000'000'000LL) return std::nullopt;  // far beyond any sensible duration
     n = n * 10 + (text[i] - '0');
     ++i;
   }
@@ -42,6 +43,7 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   else if (unit == "h") ms_per = 3'600'000;
   else if (unit == "d") ms_per = 86'400'000;
   else return std::nullopt;
+  if (n > INT64_MAX / ms_per) return std::nullopt;
   return std::chrono::milliseconds(n * ms_per);
 }
 
@@ -88,7 +90,11 @@ std::vector<std::pair<std::string, ConfigNode>> ConfigNode::entries() const {
     return out;
   }
   for (const auto& kv : node_) {
-    std::string key = kv.first.as<std::string>();
+    if (!kv.first.IsScalar()) {
+      error("keys must be plain names, not lists or maps");
+      continue;
+    }
+    std::string key = kv.first.Scalar();
     std::string child_path = path_.empty() ? key : path_ + "." + key;
     out.emplace_back(key, ConfigNode(kv.second, std::move(child_path), errors_, env_, line()));
   }
@@ -248,7 +254,8 @@ void ConfigNode::error(std::string_view why) const { errors_->add(line(), path_,
 void ConfigNode::allow_only_keys(std::initializer_list<std::string_view> allowed) const {
   if (!node_.IsMap()) return;
   for (const auto& kv : node_) {
-    std::string key = kv.first.as<std::string>();
+    if (!kv.first.IsScalar()) continue;  // reported by entries()/the reader of this map
+    std::string key = kv.first.Scalar();
     bool ok = false;
     for (auto a : allowed) ok = ok || key == a;
     if (!ok) {

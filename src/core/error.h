@@ -1,6 +1,6 @@
 // wharf's one error type for request-time code, and the Result<T> every fallible call returns.
 // Exceptions are used only at start-up (config load); request paths return Result values, and
-// http/error_response.h is the one place that turns an Error into an HTTP status and JSON body.
+// http/response.h is the one place that turns an Error into an HTTP status and JSON body.
 #pragma once
 
 #include <boost/system/result.hpp>

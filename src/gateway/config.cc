@@ -25,7 +25,7 @@ namespace {
 
 void read_server(const ConfigNode& n, GatewayConfig& cfg) {
   n.allow_only_keys({"listen", "max_body_bytes", "admin_token", "threads", "read_timeout",
-                     "idle_timeout", "drain_timeout", "log_level"});
+                     "idle_timeout", "drain_timeout", "log_level", "max_connections"});
   std::string listen = n["listen"].str_or("127.0.0.1:8080");
   if (!parse_listen(listen, &cfg.server.host, &cfg.server.port)) {
     n["listen"].error("expected host:port, got '" + listen + "'");
@@ -39,6 +39,8 @@ void read_server(const ConfigNode& n, GatewayConfig& cfg) {
     }
   }
   cfg.threads = static_cast<int>(n["threads"].int_or(0, 0, 256));
+  cfg.server.max_connections =
+      static_cast<std::size_t>(n["max_connections"].int_or(10'000, 1, 1'000'000));
   cfg.server.read_timeout = n["read_timeout"].duration_or(cfg.server.read_timeout);
   cfg.server.idle_timeout = n["idle_timeout"].duration_or(cfg.server.idle_timeout);
   cfg.drain_timeout = n["drain_timeout"].duration_or(cfg.drain_timeout);

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <thread>
 
 #include "admin/admin_api.h"
@@ -50,8 +51,9 @@ struct Routes {
       auto probe = [this] { return store.ping(); };
       auto ping = co_await http::offload(pool, std::move(probe));
       if (!ping) {
-        co_return http::json_error(http::Status::service_unavailable,
-                                   "storage not ready: " + ping.error().message);
+        // The store's reason (it may name the database path) goes to the log, not the client.
+        log::warn("readiness probe failed", {{"error", ping.error().message}});
+        co_return http::json_error(http::Status::service_unavailable, "storage not ready");
       }
       co_return http::json_response(http::Status::ok, {{"status", "ready"}});
     }
@@ -71,6 +73,11 @@ int serve(GatewayConfig config) {
   // A write past a file-size limit must fail with EFBIG (→ 503), not kill the process.
   std::signal(SIGXFSZ, SIG_IGN);
   std::signal(SIGPIPE, SIG_IGN);
+  // Each connection is a file descriptor: use the hard limit, not the usual soft 1024.
+  if (rlimit nofile{}; getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+  }
   for (const auto& n : config.notices) log::warn("config notice", {{"notice", n}});
 
   observe::Registry metrics;
@@ -105,11 +112,17 @@ int serve(GatewayConfig config) {
                           {"storage", config.storage_url.substr(0, config.storage_url.find(':'))},
                           {"version", WHARF_VERSION}});
 
-  // Drain: stop accepting, wait for in-flight requests (bounded), then stop the loop.
+  // Drain: stop accepting, wait for in-flight requests (bounded), then stop the loop. A second
+  // signal during the drain stops at once.
   asio::signal_set signals(ioc, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     log::info("draining", {{"signal", sig}});
+    signals.async_wait([&](const boost::system::error_code& again, int) {
+      if (again) return;
+      log::warn("second signal: stopping without waiting for in-flight requests");
+      ioc.stop();
+    });
     server.drain();
     asio::co_spawn(
         ioc,

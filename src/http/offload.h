@@ -1,5 +1,7 @@
 // Runs blocking work (a database read) on a separate pool so the I/O threads never block, and
-// resumes the calling coroutine on its own executor with the result.
+// resumes the calling coroutine on its own executor with the result. The work returns a
+// Result<T>; an exception it throws becomes Errc::kUnavailable (an uncaught exception on the pool
+// would terminate the process, and the waiting coroutine must always resume).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -10,7 +12,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <exception>
+#include <string>
 #include <type_traits>
+
+#include "core/error.h"
 
 namespace wharf::http {
 
@@ -18,7 +24,7 @@ namespace wharf::http {
 // free of a lambda's captured string). So `f` is taken by rvalue reference: callers pass a named
 // lambda with std::move, and no temporary with a destructor is created in their co_await.
 template <class F>
-boost::asio::awaitable<std::invoke_result_t<F&>> offload(boost::asio::any_io_executor pool,
+boost::asio::awaitable<std::invoke_result_t<F&>> offload(const boost::asio::any_io_executor& pool,
                                                          F&& f) {
   static_assert(!std::is_lvalue_reference_v<F>, "pass the work with std::move");
   using R = std::invoke_result_t<F&>;
@@ -28,7 +34,13 @@ boost::asio::awaitable<std::invoke_result_t<F&>> offload(boost::asio::any_io_exe
         auto home = asio::prefer(asio::get_associated_executor(handler),
                                  asio::execution::outstanding_work.tracked);
         asio::post(pool, [h = std::move(handler), fn = std::move(fn), home]() mutable {
-          R r = fn();
+          R r = [&]() -> R {
+            try {
+              return fn();
+            } catch (const std::exception& e) {
+              return make_error(Errc::kUnavailable, std::string("storage failure: ") + e.what());
+            }
+          }();
           asio::post(home, [h = std::move(h), r = std::move(r)]() mutable {
             std::move(h)(std::move(r));
           });

@@ -4,6 +4,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -12,6 +13,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/asio/write.hpp>
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <optional>
@@ -55,9 +57,12 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                                   "Requests refused before reaching a handler",
                                   {{"reason", "malformed"}})),
         handler_exceptions(metrics.counter("wharf_http_handler_exceptions_total",
-                                           "Handlers that threw (answered 500)")) {}
+                                           "Handlers that threw (answered 500)")),
+        accept_errors(metrics.counter("wharf_http_accept_errors_total",
+                                      "Failed accepts (e.g. out of file descriptors)")) {}
 
   asio::awaitable<void> accept_loop();
+  asio::awaitable<void> linger(Connection& conn);
   asio::awaitable<void> session(std::shared_ptr<Connection> conn);
   asio::awaitable<void> write_and_close(Connection& conn, Response& res);
 
@@ -77,6 +82,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   observe::Counter& headers_too_large;
   observe::Counter& malformed;
   observe::Counter& handler_exceptions;
+  observe::Counter& accept_errors;
 };
 
 Server::Server(asio::io_context& ioc, ServerOptions options, Handler handler,
@@ -131,13 +137,25 @@ std::size_t Server::in_flight() const { return impl_->in_flight.load(); }
 
 asio::awaitable<void> Server::Impl::accept_loop() {
   auto self = shared_from_this();
+  asio::steady_timer pause(acceptor.get_executor());
   for (;;) {
+    // At the connection cap, leave new connections in the kernel's backlog until one closes.
+    while (static_cast<std::size_t>(open_connections.value()) >= options.max_connections &&
+           !draining) {
+      pause.expires_after(std::chrono::milliseconds(10));
+      co_await pause.async_wait(asio::use_awaitable);
+    }
     boost::system::error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(
-        asio::make_strand(ioc), asio::redirect_error(asio::use_awaitable, ec));
+    auto strand = asio::make_strand(ioc);  // a named local: no temporary inside co_await
+    tcp::socket socket =
+        co_await acceptor.async_accept(strand, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (draining || !acceptor.is_open()) co_return;
+      // EMFILE and friends fail at once; back off instead of spinning and flooding the log.
+      accept_errors.inc();
       log::warn("accept failed", {{"error", ec.message()}});
+      pause.expires_after(std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
@@ -153,6 +171,21 @@ asio::awaitable<void> Server::Impl::accept_loop() {
   }
 }
 
+// After refusing a request whose body was not read, keep reading (and discarding) for a moment
+// before closing: closing with unread input makes the kernel send a reset, and the client may
+// then never see the 413/400 it was sent.
+asio::awaitable<void> Server::Impl::linger(Connection& conn) {
+  boost::system::error_code ec;
+  conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  conn.stream.expires_after(std::chrono::seconds(1));
+  std::array<char, 16384> scratch;
+  std::size_t discarded = 0;
+  while (!ec && discarded < (1u << 20)) {
+    discarded += co_await conn.stream.async_read_some(
+        asio::buffer(scratch), asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
 asio::awaitable<void> Server::Impl::write_and_close(Connection& conn, Response& res) {
   res.keep_alive(false);
   res.prepare_payload();
@@ -161,6 +194,7 @@ asio::awaitable<void> Server::Impl::write_and_close(Connection& conn, Response& 
   conn.stream.expires_after(options.read_timeout);
   co_await asio::async_write(conn.stream, asio::buffer(wire),
                              asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec) co_await linger(conn);
 }
 
 asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
@@ -174,6 +208,9 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
     co_await beast::http::async_read_header(conn->stream, buffer, parser,
                                             asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) {
+      // From here the request is in flight: drain lets its body arrive and waits for its answer.
+      conn->busy = true;
+      in_flight.fetch_add(1);
       conn->stream.expires_after(options.read_timeout);
       co_await beast::http::async_read(conn->stream, buffer, parser,
                                        asio::redirect_error(asio::use_awaitable, ec));
@@ -197,14 +234,16 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
       malformed.inc();
       refusal = json_error(Status::bad_request, "malformed HTTP request");
     }
+    if (conn->busy && (refusal || ec)) {
+      in_flight.fetch_sub(1);
+      conn->busy = false;
+    }
     if (refusal) {
       co_await write_and_close(*conn, *refusal);
       break;
     }
     if (ec) break;
 
-    conn->busy = true;
-    in_flight.fetch_add(1);
     Request req = parser.release();
     Response res;
     try {
@@ -219,6 +258,7 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
     res.keep_alive(keep_alive);
     res.prepare_payload();
     std::string wire = serialize_response(res);
+    if (req.method() == Verb::head) wire.resize(wire.size() - res.body().size());
     conn->stream.expires_after(options.read_timeout);
     co_await asio::async_write(conn->stream, asio::buffer(wire),
                                asio::redirect_error(asio::use_awaitable, ec));

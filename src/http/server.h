@@ -25,8 +25,11 @@ struct ServerOptions {
   unsigned short port = 8080;             // 0 picks a free port
   std::size_t max_body_bytes = 1 << 20;   // larger bodies get 413
   std::size_t max_header_bytes = 32 << 10;
-  std::chrono::milliseconds read_timeout{30'000};  // per request, headers + body
-  std::chrono::milliseconds idle_timeout{60'000};  // between keep-alive requests
+  std::chrono::milliseconds read_timeout{30'000};  // per request body once its headers are in,
+                                                   // and per response write
+  std::chrono::milliseconds idle_timeout{60'000};  // for a request's headers (and between
+                                                   // keep-alive requests)
+  std::size_t max_connections = 10'000;  // beyond this, new connections wait in the backlog
 };
 
 class Server {

@@ -42,7 +42,8 @@ std::string_view reason_label(VerifyFailure::Reason r);  // "missing", "malforme
 struct ParsedEvent {
   std::string provider_event_id;  // dedup key; a content hash ("sha256:<hex>") when none is given
   std::string type;               // e.g. "invoice.paid"; "unknown" when the payload has none
-  std::string payload;            // the event's own bytes (the whole body, or one batch element)
+  std::string payload;            // the body as received, or one batch element re-serialised as
+                                  // compact JSON (SendGrid), or a form post as a JSON object (Mailgun)
   std::string content_type;       // the payload's type when it differs from the request's
                                   // (a form post stored as JSON); empty: the request's
 };

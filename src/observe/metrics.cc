@@ -128,7 +128,8 @@ std::string Registry::expose() const {
       }
       out += name + "_bucket" + with_le(labels, "+Inf") + " " + std::to_string(cum.back()) + "\n";
       out += name + "_sum" + labels + " " + format_double(h->sum()) + "\n";
-      out += name + "_count" + labels + " " + std::to_string(h->count()) + "\n";
+      // _count is the +Inf bucket read above, so the two always agree in one scrape.
+      out += name + "_count" + labels + " " + std::to_string(cum.back()) + "\n";
     }
   }
   return out;

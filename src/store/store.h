@@ -87,6 +87,9 @@ struct EventPage {
 
 struct StoreOptions {
   std::size_t max_batch_events = 2048;  // upper bound of one group commit
+  // Events waiting for the writer beyond which submit() fails at once with kUnavailable (503 +
+  // Retry-After), so a slow disk cannot grow memory without bound.
+  std::size_t max_queued_events = 100'000;
   observe::Registry* metrics = nullptr;  // optional: commit batch sizes and durations
 };
 

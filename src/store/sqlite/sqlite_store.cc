@@ -84,6 +84,8 @@ class SqliteStore final : public Store {
           {}, observe::latency_buckets());
       commit_failures_ = &options_.metrics->counter(
           "wharf_store_commit_failures_total", "Group commits that failed and were rolled back");
+      queue_full_ = &options_.metrics->counter(
+          "wharf_store_queue_full_total", "Submissions refused because the write queue was full");
     }
     writer_thread_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "wharf-writer");
@@ -94,15 +96,24 @@ class SqliteStore final : public Store {
   ~SqliteStore() override { close(); }
 
   void submit(std::vector<NewEvent> events, IngestHandler done) override {
+    const char* refusal = nullptr;
+    bool full = false;
     {
       std::lock_guard lock(mu_);
-      if (!closed_) {
+      if (closed_) {
+        refusal = "store is shutting down";
+      } else if (queued_events_ + events.size() > options_.max_queued_events) {
+        refusal = "storage is behind: too many events waiting to be written";
+        full = true;
+      } else {
+        queued_events_ += events.size();
         queue_.push_back(Pending{std::move(events), std::move(done)});
         cv_.notify_one();
         return;
       }
     }
-    complete(std::move(done), make_error(Errc::kUnavailable, "store is shutting down"));
+    if (full && queue_full_) queue_full_->inc();
+    complete(std::move(done), make_error(Errc::kUnavailable, refusal));
   }
 
   Result<EventPage> list_events(const EventFilter& filter) override {
@@ -218,6 +229,7 @@ class SqliteStore final : public Store {
           batch.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
+        queued_events_ -= events;
       }
       commit(batch);
       batch.clear();
@@ -298,7 +310,9 @@ class SqliteStore final : public Store {
         return c;
       }
     }
-    return Connection::open(path_, SQLITE_OPEN_READONLY);
+    auto conn = Connection::open(path_, SQLITE_OPEN_READONLY);
+    if (conn) conn->exec("PRAGMA mmap_size=268435456");
+    return conn;
   }
 
   void release_reader(Connection c) {
@@ -315,10 +329,12 @@ class SqliteStore final : public Store {
   observe::Histogram* batch_size_ = nullptr;
   observe::Histogram* commit_seconds_ = nullptr;
   observe::Counter* commit_failures_ = nullptr;
+  observe::Counter* queue_full_ = nullptr;
 
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> queue_;  // guarded by mu_
+  std::size_t queued_events_ = 0;  // guarded by mu_
   bool closed_ = false;        // guarded by mu_
   std::thread writer_thread_;
 

@@ -27,22 +27,13 @@ std::string to_lower(std::string_view s) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 Error invalid(std::string why) { return make_error(Errc::kInvalidArgument, std::move(why)); }
 
 }  // namespace
 
 std::optional<std::string_view> ParameterizedHeader::param(std::string_view name) const {
   for (const auto& [k, v] : params) {
-    if (k.size() != name.size()) continue;
-    bool same = true;
-    for (std::size_t i = 0; i < k.size() && same; ++i) same = k[i] == lower(name[i]);
-    if (same) return std::string_view(v);
+    if (ascii_iequals(k, name)) return std::string_view(v);
   }
   return std::nullopt;
 }
@@ -50,7 +41,7 @@ std::optional<std::string_view> ParameterizedHeader::param(std::string_view name
 Result<ParameterizedHeader> parse_parameterized_header(std::string_view header) {
   ParameterizedHeader out;
   std::size_t semi = header.find(';');
-  out.value = to_lower(trim(header.substr(0, semi)));
+  out.value = to_lower(trim_ows(header.substr(0, semi)));
   if (semi == std::string_view::npos) return out;
   if (out.value.empty()) return invalid("header has parameters but no value");
 
@@ -61,7 +52,7 @@ Result<ParameterizedHeader> parse_parameterized_header(std::string_view header) 
     if (i >= n) break;
     std::size_t name_start = i;
     while (i < n && header[i] != '=' && header[i] != ';') ++i;
-    std::string_view name = trim(header.substr(name_start, i - name_start));
+    std::string_view name = trim_ows(header.substr(name_start, i - name_start));
     if (i >= n || header[i] != '=') return invalid("header parameter without '='");
     if (!is_token(name)) return invalid("invalid header parameter name");
     ++i;  // '='
@@ -88,7 +79,7 @@ Result<ParameterizedHeader> parse_parameterized_header(std::string_view header) 
     } else {
       std::size_t value_start = i;
       while (i < n && header[i] != ';') ++i;
-      std::string_view raw = trim(header.substr(value_start, i - value_start));
+      std::string_view raw = trim_ows(header.substr(value_start, i - value_start));
       for (char c : raw) {
         if (is_ows(c) || c == '"' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
           return invalid("invalid character in header parameter value");
@@ -112,6 +103,20 @@ Result<ParameterizedHeader> parse_content_type(std::string_view header) {
     return invalid("Content-Type is not a media type (type/subtype)");
   }
   return parsed;
+}
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool ascii_iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
 }
 
 }  // namespace wharf::inbound

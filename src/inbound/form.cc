@@ -14,12 +14,6 @@ Error invalid(std::string why) { return make_error(Errc::kInvalidArgument, std::
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
-std::string_view trim_blanks(std::string_view s) {
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 // RFC 2046 bchars; a space is allowed but not as the last character.
 bool valid_boundary(std::string_view b) {
   if (b.empty() || b.size() > 70 || b.back() == ' ') return false;
@@ -27,16 +21,6 @@ bool valid_boundary(std::string_view b) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               std::string_view("'()+_,-./:=? ").find(c) != std::string_view::npos;
     if (!ok) return false;
-  }
-  return true;
-}
-
-bool header_name_is(std::string_view name, std::string_view lower_name) {
-  if (name.size() != lower_name.size()) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lower_name[i]) return false;
   }
   return true;
 }
@@ -57,7 +41,7 @@ std::optional<Error> read_part_headers(std::string_view block, FormField& field)
     if (!line.empty() && is_blank(line.front())) {  // obsolete line folding
       if (last_value == nullptr) return invalid("malformed multipart header line");
       *last_value += ' ';
-      *last_value += trim_blanks(line);
+      *last_value += trim_ows(line);
       continue;
     }
     std::size_t colon = line.find(':');
@@ -65,13 +49,13 @@ std::optional<Error> read_part_headers(std::string_view block, FormField& field)
       return invalid("malformed multipart header line");
     }
     std::string_view name = line.substr(0, colon);
-    std::string_view value = trim_blanks(line.substr(colon + 1));
+    std::string_view value = trim_ows(line.substr(colon + 1));
     last_value = nullptr;
-    if (header_name_is(name, "content-disposition") && !have_disposition) {
+    if (ascii_iequals(name, "content-disposition") && !have_disposition) {
       have_disposition = true;
       disposition.assign(value);
       last_value = &disposition;
-    } else if (header_name_is(name, "content-type") && content_type.empty()) {
+    } else if (ascii_iequals(name, "content-type") && content_type.empty()) {
       content_type.assign(value);
       last_value = &content_type;
     }
@@ -178,6 +162,21 @@ const FormField* find_field(const std::vector<FormField>& fields, std::string_vi
     if (f.name == name) return &f;
   }
   return nullptr;
+}
+
+const FormField* find_text_field(const std::vector<FormField>& fields, std::string_view name) {
+  for (const auto& f : fields) {
+    if (f.name == name && !f.filename) return &f;
+  }
+  return nullptr;
+}
+
+std::string form_data_part(std::string_view boundary, std::string_view name,
+                           std::string_view value) {
+  std::string out = "--";
+  out.append(boundary).append("\r\nContent-Disposition: form-data; name=\"");
+  out.append(name).append("\"\r\n\r\n").append(value).append(kCrlf);
+  return out;
 }
 
 }  // namespace wharf::inbound

@@ -1,5 +1,6 @@
 // Parsing of HTML form bodies into ordered (name, value) fields: application/x-www-form-urlencoded
-// and multipart/form-data (RFC 7578), as posted by Mailgun's inbound routes and legacy webhooks.
+// and multipart/form-data (RFC 7578), as posted by Mailgun's inbound routes and legacy webhooks,
+// and the writing of multipart text parts (signers, sample events).
 // Built for hostile input: one linear pass over the body, a bounded number of fields and of
 // part-header bytes, no recursion; every malformation is an Errc::kInvalidArgument error with a
 // short reason. Pure functions, thread-safe.
@@ -57,5 +58,13 @@ bool is_form_content_type(std::string_view content_type);
 
 // The first field called `name` (exact match), or nullptr.
 const FormField* find_field(const std::vector<FormField>& fields, std::string_view name);
+// The first text field (not a file part) called `name` (exact match), or nullptr.
+const FormField* find_text_field(const std::vector<FormField>& fields, std::string_view name);
+
+// One multipart/form-data text part as a sender writes it: the "--<boundary>" delimiter line,
+// `Content-Disposition: form-data; name="<name>"`, a blank line, `value` and CRLF. `name` is
+// written as given (no quoting). Append "--<boundary>--\r\n" after the last part.
+std::string form_data_part(std::string_view boundary, std::string_view name,
+                           std::string_view value);
 
 }  // namespace wharf::inbound

@@ -239,5 +239,29 @@ TEST(Form, SurvivesManyDelimitersAndGarbage) {
   EXPECT_FALSE(parse_urlencoded(escapes));
 }
 
+TEST(Form, WrittenPartsParseBackAndTextLookupSkipsFiles) {
+  std::string body = form_data_part("B", "token", "abc") + form_data_part("B", "note", "a\r\nb") +
+                     "--B\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"d.txt\"\r\n"
+                     "\r\nfile\r\n" +
+                     form_data_part("B", "doc", "text") + "--B--\r\n";
+  EXPECT_TRUE(form_data_part("B", "n", "v") ==
+              "--B\r\nContent-Disposition: form-data; name=\"n\"\r\n\r\nv\r\n");
+  auto fields = parse_multipart(body, "B");
+  ASSERT_TRUE(fields) << fields.error().message;
+  ASSERT_EQ(fields->size(), 4u);
+  EXPECT_EQ(find_text_field(*fields, "note")->value, "a\r\nb");
+  EXPECT_TRUE(find_field(*fields, "doc")->filename);
+  EXPECT_EQ(find_text_field(*fields, "doc")->value, "text");
+  EXPECT_EQ(find_text_field(*fields, "missing"), nullptr);
+}
+
+TEST(FormContentType, TrimsBlanksAndComparesNamesIgnoringCase) {
+  EXPECT_EQ(trim_ows(" \t a b\t "), "a b");
+  EXPECT_EQ(trim_ows(" \t"), "");
+  EXPECT_TRUE(ascii_iequals("Content-Type", "content-TYPE"));
+  EXPECT_FALSE(ascii_iequals("Content-Type", "Content-Typ"));
+  EXPECT_FALSE(ascii_iequals("a", "b"));
+}
+
 }  // namespace
 }  // namespace wharf::inbound

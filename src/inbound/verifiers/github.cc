@@ -43,7 +43,7 @@ class GithubVerifier final : public Verifier {
       : keys_(scheme::hmac_keys(crypto::Digest::kSha256, secrets)) {}
 
   std::optional<VerifyFailure> verify(const RequestView& req, std::int64_t) const override {
-    std::string_view header = scheme::trim(req.header(kSignatureHeader));
+    std::string_view header = trim_ows(req.header(kSignatureHeader));
     if (header.empty()) {
       return scheme::failure(Reason::kMissing, "missing X-Hub-Signature-256 header");
     }
@@ -61,7 +61,7 @@ class GithubVerifier final : public Verifier {
   }
 
   Result<ParseOutput> parse(const RequestView& req) const override {
-    std::string_view delivery = scheme::trim(req.header("X-GitHub-Delivery"));
+    std::string_view delivery = trim_ows(req.header("X-GitHub-Delivery"));
     if (delivery.empty()) {
       return make_error(Errc::kInvalidArgument, "missing X-GitHub-Delivery header");
     }
@@ -69,7 +69,7 @@ class GithubVerifier final : public Verifier {
     if (!obj) return obj.error();
     ParsedEvent event;
     event.provider_event_id = std::string(delivery);
-    std::string_view name = scheme::trim(req.header("X-GitHub-Event"));
+    std::string_view name = trim_ows(req.header("X-GitHub-Event"));
     event.type = name.empty() ? "unknown" : std::string(name);
     if (auto action = scheme::json_string(*obj, "action")) event.type += "." + *action;
     event.payload = std::string(req.body());

@@ -56,13 +56,13 @@ class HmacVerifier final : public Verifier {
       : config_(std::move(config)), keys_(scheme::hmac_keys(config_.digest, config_.secrets)) {}
 
   std::optional<VerifyFailure> verify(const RequestView& req, std::int64_t now_s) const override {
-    std::string_view value = scheme::trim(req.header(config_.header));
+    std::string_view value = trim_ows(req.header(config_.header));
     if (value.empty())
       return scheme::failure(Reason::kMissing, "missing " + config_.header + " header");
     std::optional<std::int64_t> ts;
     std::string_view ts_text;
     if (!config_.timestamp_header.empty()) {
-      ts_text = scheme::trim(req.header(config_.timestamp_header));
+      ts_text = trim_ows(req.header(config_.timestamp_header));
       ts = scheme::parse_unix_seconds(ts_text);
       if (!ts) {
         return scheme::failure(Reason::kMalformed, (ts_text.empty() ? "missing " : "malformed ") +
@@ -102,7 +102,7 @@ class HmacVerifier final : public Verifier {
     if (!obj && needs_json) return obj.error();
     ParsedEvent event;
     if (!config_.id_header.empty()) {
-      std::string_view id = scheme::trim(req.header(config_.id_header));
+      std::string_view id = trim_ows(req.header(config_.id_header));
       if (id.empty()) {
         return make_error(Errc::kInvalidArgument, "missing " + config_.id_header + " header");
       }
@@ -117,7 +117,7 @@ class HmacVerifier final : public Verifier {
       event.provider_event_id = scheme::content_hash_id(body);
     }
     if (!config_.type_header.empty()) {
-      std::string_view type = scheme::trim(req.header(config_.type_header));
+      std::string_view type = trim_ows(req.header(config_.type_header));
       event.type = type.empty() ? "unknown" : std::string(type);
     } else {
       std::string field = config_.type_field.empty() ? "type" : config_.type_field;

@@ -1,8 +1,6 @@
 #include "inbound/verifiers/mailgun.h"
 
 #include <boost/json.hpp>
-#include <charconv>
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,11 +10,13 @@
 #include "core/encoding.h"
 #include "inbound/content_type.h"
 #include "inbound/form.h"
+#include "inbound/verifiers/scheme_support.h"
 
 namespace wharf::inbound {
 namespace {
 
-constexpr std::int64_t kDefaultToleranceMs = 300'000;
+using Reason = VerifyFailure::Reason;
+
 constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kUrlencoded = "application/x-www-form-urlencoded";
 constexpr std::string_view kMultipart = "multipart/form-data";
@@ -54,12 +54,11 @@ Result<MailgunBody> read_body(const RequestView& req) {
   if (!type) return type.error();
   MailgunBody out;
   if (*type == kJson) {
-    boost::system::error_code ec;
-    boost::json::value doc = boost::json::parse(req.body(), ec);
-    if (ec) return make_error(Errc::kInvalidArgument, "body is not valid JSON");
-    if (!doc.is_object()) return make_error(Errc::kInvalidArgument, "JSON body must be an object");
+    auto doc = scheme::parse_json(req.body());
+    if (!doc) return doc.error();
+    if (!doc->is_object()) return make_error(Errc::kInvalidArgument, "JSON body must be an object");
     out.is_json = true;
-    out.json = std::move(doc.as_object());
+    out.json = std::move(doc->as_object());
     return out;
   }
   if (*type != kUrlencoded && *type != kMultipart) {
@@ -72,21 +71,13 @@ Result<MailgunBody> read_body(const RequestView& req) {
   return out;
 }
 
-// First text (non-file) field called `name`, or nullptr.
-const FormField* text_field(const std::vector<FormField>& fields, std::string_view name) {
-  for (const auto& f : fields) {
-    if (f.name == name && !f.filename) return &f;
-  }
-  return nullptr;
-}
-
 // nullopt when the signature object exists but has the wrong shape.
 std::optional<SignatureFields> signature_fields(const MailgunBody& body) {
   SignatureFields out;
   if (!body.is_json) {
-    if (auto* f = text_field(body.fields, "timestamp")) out.timestamp = f->value;
-    if (auto* f = text_field(body.fields, "token")) out.token = f->value;
-    if (auto* f = text_field(body.fields, "signature")) out.signature = f->value;
+    if (auto* f = find_text_field(body.fields, "timestamp")) out.timestamp = f->value;
+    if (auto* f = find_text_field(body.fields, "token")) out.token = f->value;
+    if (auto* f = find_text_field(body.fields, "signature")) out.signature = f->value;
     return out;
   }
   const auto* sig = body.json.if_contains("signature");
@@ -111,15 +102,6 @@ std::optional<SignatureFields> signature_fields(const MailgunBody& body) {
     return std::nullopt;
   }
   return out;
-}
-
-// Unix seconds written as 1 to 12 ASCII digits; nullopt otherwise.
-std::optional<std::int64_t> parse_unix_seconds(std::string_view text) {
-  if (text.empty() || text.size() > 12 || text.front() == '-') return std::nullopt;
-  std::int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return v;
 }
 
 // Length of the well-formed UTF-8 sequence that starts `s` (RFC 3629 §4), 0 when there is none.
@@ -167,20 +149,9 @@ std::string valid_utf8(std::string_view text) {
   return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 // Message-Id from the `message-headers` field: a JSON list of [name, value] pairs.
 std::string message_id_from_headers(const std::vector<FormField>& fields) {
-  const FormField* f = text_field(fields, "message-headers");
+  const FormField* f = find_text_field(fields, "message-headers");
   if (f == nullptr) return {};
   boost::system::error_code ec;
   boost::json::value doc = boost::json::parse(f->value, ec);
@@ -189,7 +160,7 @@ std::string message_id_from_headers(const std::vector<FormField>& fields) {
     if (!pair.is_array() || pair.as_array().size() != 2) continue;
     const auto& name = pair.as_array()[0];
     const auto& value = pair.as_array()[1];
-    if (name.is_string() && value.is_string() && iequals(name.as_string(), "message-id")) {
+    if (name.is_string() && value.is_string() && ascii_iequals(name.as_string(), "message-id")) {
       return std::string(value.as_string());
     }
   }
@@ -214,37 +185,42 @@ std::string form_payload(const std::vector<FormField>& fields) {
   return boost::json::serialize(obj);
 }
 
-std::string string_member(const boost::json::object& obj, std::string_view key) {
-  const auto* v = obj.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
+struct MailgunConfig {
+  std::vector<std::string> signing_keys;
+  scheme::TimestampWindow window{300};
+};
 
-VerifyFailure failure(VerifyFailure::Reason r, std::string message) {
-  return VerifyFailure{r, std::move(message)};
+std::optional<MailgunConfig> read_config(const ConfigNode& source) {
+  scheme::ConfigErrorWatch watch(source);
+  source.allow_only_keys({"verifier", "tolerance", "signing_key"});
+  MailgunConfig config;
+  config.signing_keys = scheme::read_secrets(source["signing_key"]);
+  config.window = scheme::TimestampWindow::from_config(source);
+  if (!watch.ok() || config.signing_keys.empty()) return std::nullopt;
+  return config;
 }
 
 class MailgunVerifier final : public Verifier {
  public:
-  MailgunVerifier(std::vector<crypto::HmacKey> keys, std::int64_t tolerance_ms)
-      : keys_(std::move(keys)), tolerance_ms_(tolerance_ms) {}
+  explicit MailgunVerifier(const MailgunConfig& config)
+      : keys_(scheme::hmac_keys(crypto::Digest::kSha256, config.signing_keys)),
+        window_(config.window) {}
 
   std::optional<VerifyFailure> verify(const RequestView& req, std::int64_t now_s) const override {
     auto body = read_body(req);
-    if (!body) return failure(VerifyFailure::Reason::kMalformed, body.error().message);
+    if (!body) return scheme::failure(Reason::kMalformed, body.error().message);
     auto sig = signature_fields(*body);
-    if (!sig) {
-      return failure(VerifyFailure::Reason::kMalformed, "malformed Mailgun signature object");
-    }
+    if (!sig) return scheme::failure(Reason::kMalformed, "malformed Mailgun signature object");
     if (sig->timestamp.empty() || sig->token.empty() || sig->signature.empty()) {
-      return failure(VerifyFailure::Reason::kMissing,
-                     "missing Mailgun signature (timestamp, token and signature)");
+      return scheme::failure(Reason::kMissing,
+                             "missing Mailgun signature (timestamp, token and signature)");
     }
-    auto ts = parse_unix_seconds(sig->timestamp);
-    if (!ts) return failure(VerifyFailure::Reason::kMalformed, "malformed signature timestamp");
+    auto ts = scheme::parse_unix_seconds(sig->timestamp);
+    if (!ts) return scheme::failure(Reason::kMalformed, "malformed signature timestamp");
     auto mac = encoding::hex_decode(sig->signature);
     if (!mac || mac->size() != 32) {
-      return failure(VerifyFailure::Reason::kMalformed,
-                     "malformed signature (expected 64 hex characters)");
+      return scheme::failure(Reason::kMalformed,
+                             "malformed signature (expected 64 hex characters)");
     }
     bool matched = false;
     for (const auto& key : keys_) {
@@ -252,15 +228,10 @@ class MailgunVerifier final : public Verifier {
       matched = crypto::constant_time_equal(key.sign_parts({sig->timestamp, sig->token}), *mac) ||
                 matched;
     }
-    if (!matched) return failure(VerifyFailure::Reason::kMismatch, "signature does not match");
-    if (tolerance_ms_ > 0) {
-      std::int64_t age_s = now_s > *ts ? now_s - *ts : *ts - now_s;
-      if (age_s > tolerance_ms_ / 1000 + 1 || age_s * 1000 > tolerance_ms_) {
-        return failure(VerifyFailure::Reason::kTimestamp,
-                       "signature timestamp is outside the tolerance");
-      }
-    }
-    return std::nullopt;
+    if (!matched) return scheme::failure(Reason::kMismatch, "signature does not match");
+    // Checked after the signature so that a stale-timestamp answer is given only to signed
+    // requests (a replay), never to forgeries.
+    return window_.check(*ts, now_s);
   }
 
   Result<ParseOutput> parse(const RequestView& req) const override {
@@ -272,16 +243,16 @@ class MailgunVerifier final : public Verifier {
     if (body->is_json) {
       const auto* data = body->json.if_contains("event-data");
       if (data != nullptr && data->is_object()) {
-        ev.provider_event_id = string_member(data->as_object(), "id");
-        ev.type = string_member(data->as_object(), "event");
+        ev.provider_event_id = scheme::json_string(data->as_object(), "id").value_or("");
+        ev.type = scheme::json_string(data->as_object(), "event").value_or("");
       }
       ev.payload = std::string(req.body());
     } else {
       const auto& fields = body->fields;
-      if (auto* f = text_field(fields, "event")) ev.type = f->value;
+      if (auto* f = find_text_field(fields, "event")) ev.type = f->value;
       if (ev.type.empty()) ev.type = "inbound";
       for (std::string_view name : {"Message-Id", "message-id"}) {
-        if (auto* f = text_field(fields, name); f && ev.provider_event_id.empty()) {
+        if (auto* f = find_text_field(fields, name); f && ev.provider_event_id.empty()) {
           ev.provider_event_id = f->value;
         }
       }
@@ -291,9 +262,7 @@ class MailgunVerifier final : public Verifier {
     }
     if (ev.type.empty()) ev.type = "unknown";
     if (ev.provider_event_id.empty()) ev.provider_event_id = token;
-    if (ev.provider_event_id.empty()) {
-      ev.provider_event_id = "sha256:" + encoding::hex_encode(crypto::sha256(ev.payload));
-    }
+    if (ev.provider_event_id.empty()) ev.provider_event_id = scheme::content_hash_id(ev.payload);
     ParseOutput out;
     out.events.push_back(std::move(ev));
     return out;
@@ -301,15 +270,8 @@ class MailgunVerifier final : public Verifier {
 
  private:
   std::vector<crypto::HmacKey> keys_;
-  std::int64_t tolerance_ms_;
+  scheme::TimestampWindow window_;
 };
-
-std::string form_part(std::string_view boundary, std::string_view name, std::string_view value) {
-  std::string out = "--";
-  out.append(boundary).append("\r\nContent-Disposition: form-data; name=\"");
-  out.append(name).append("\"\r\n\r\n").append(value).append("\r\n");
-  return out;
-}
 
 class MailgunSigner final : public Signer {
  public:
@@ -363,8 +325,9 @@ class MailgunSigner final : public Signer {
       boundary = "wharf-" + encoding::hex_encode(crypto::random_bytes(12));
       content_type = std::string(kMultipart) + "; boundary=" + boundary;
     }
-    std::string parts = form_part(boundary, "timestamp", ts) + form_part(boundary, "token", token) +
-                        form_part(boundary, "signature", sig);
+    std::string parts = form_data_part(boundary, "timestamp", ts) +
+                        form_data_part(boundary, "token", token) +
+                        form_data_part(boundary, "signature", sig);
     const std::string close = "--" + boundary + "--";
     std::size_t at = std::string::npos;
     if (body.starts_with(close)) {
@@ -383,30 +346,15 @@ class MailgunSigner final : public Signer {
 }  // namespace
 
 std::unique_ptr<Verifier> make_mailgun_verifier(const ConfigNode& source) {
-  const std::size_t errors_before = source.errors().messages().size();
-  source.allow_only_keys({"verifier", "tolerance", "signing_key"});
-  auto tolerance = source["tolerance"].duration_or(std::chrono::milliseconds(kDefaultToleranceMs));
-  ConfigNode key_node = source["signing_key"];
-  std::vector<crypto::HmacKey> keys;
-  for (const auto& text : key_node.str_list()) {
-    if (text.empty()) {
-      key_node.error("must not be empty");
-      continue;
-    }
-    keys.emplace_back(crypto::Digest::kSha256, text);
-  }
-  if (source.errors().messages().size() != errors_before || keys.empty()) return nullptr;
-  return std::make_unique<MailgunVerifier>(std::move(keys), tolerance.count());
+  auto config = read_config(source);
+  if (!config) return nullptr;
+  return std::make_unique<MailgunVerifier>(*config);
 }
 
 std::unique_ptr<Signer> make_mailgun_signer(const ConfigNode& source) {
-  const std::size_t errors_before = source.errors().messages().size();
-  source.allow_only_keys({"verifier", "tolerance", "signing_key"});
-  ConfigNode key_node = source["signing_key"];
-  std::vector<std::string> keys = key_node.str_list();
-  if (!keys.empty() && keys.front().empty()) key_node.error("must not be empty");
-  if (source.errors().messages().size() != errors_before || keys.empty()) return nullptr;
-  return std::make_unique<MailgunSigner>(std::move(keys.front()));
+  auto config = read_config(source);
+  if (!config) return nullptr;
+  return std::make_unique<MailgunSigner>(std::move(config->signing_keys.front()));
 }
 
 }  // namespace wharf::inbound

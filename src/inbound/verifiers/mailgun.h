@@ -45,7 +45,8 @@ std::unique_ptr<Verifier> make_mailgun_verifier(const ConfigNode& source);
 //     them when it has none).
 // The token is 50 random hex characters. An empty content type means JSON when the body is empty
 // or starts with '{', urlencoded otherwise. The body should not already carry those fields (the
-// verifier reads the first occurrence). nullptr (with an error recorded) without a signing_key.
+// verifier reads the first occurrence). nullptr (with errors recorded) when the config is invalid
+// for the verifier too (no signing_key, an empty one, a bad tolerance, an unknown key).
 std::unique_ptr<Signer> make_mailgun_signer(const ConfigNode& source);
 
 }  // namespace wharf::inbound

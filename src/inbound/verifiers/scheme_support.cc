@@ -45,12 +45,18 @@ VerifyFailure no_match(std::size_t keys) {
       "no signature matches (checked " + std::to_string(keys) + (keys == 1 ? " key)" : " keys)"));
 }
 
-Result<boost::json::object> parse_json_object(std::string_view body) {
+Result<boost::json::value> parse_json(std::string_view body) {
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(body, ec);
   if (ec) return make_error(Errc::kInvalidArgument, "body is not valid JSON");
-  if (!v.is_object()) return make_error(Errc::kInvalidArgument, "body is not a JSON object");
-  return std::move(v.as_object());
+  return v;
+}
+
+Result<boost::json::object> parse_json_object(std::string_view body) {
+  auto v = parse_json(body);
+  if (!v) return v.error();
+  if (!v->is_object()) return make_error(Errc::kInvalidArgument, "body is not a JSON object");
+  return std::move(v->as_object());
 }
 
 std::optional<std::string> json_string(const boost::json::object& obj, std::string_view key) {
@@ -88,17 +94,11 @@ std::vector<crypto::HmacKey> hmac_keys(crypto::Digest digest,
   return keys;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::vector<std::string_view> split(std::string_view s, std::string_view separators) {
   std::vector<std::string_view> out;
   while (!s.empty()) {
     std::size_t end = s.find_first_of(separators);
-    std::string_view piece = trim(s.substr(0, end));
+    std::string_view piece = trim_ows(s.substr(0, end));
     if (!piece.empty()) out.push_back(piece);
     if (end == std::string_view::npos) break;
     s.remove_prefix(end + 1);

@@ -1,5 +1,6 @@
 // Building blocks the signature schemes under verifiers/ share: the signed-timestamp window,
-// secret lists read from config, content-hash event ids, and small JSON and header parsing.
+// secret lists read from config, content-hash event ids, and small JSON and header parsing
+// (trimming and case-insensitive names come from inbound/content_type.h).
 // Everything here is pure or immutable after construction and safe to call from any thread
 // (except the ConfigNode readers, used at start-up only).
 #pragma once
@@ -14,6 +15,7 @@
 #include "core/config_node.h"
 #include "core/crypto.h"
 #include "core/error.h"
+#include "inbound/content_type.h"
 #include "inbound/verifier.h"
 
 namespace wharf::inbound::scheme {
@@ -35,7 +37,7 @@ class TimestampWindow {
   std::int64_t seconds_;
 };
 
-// A Unix time in decimal seconds (digits only, at most 12); nullopt otherwise.
+// A Unix time in decimal seconds (digits only, at most 12; no sign or blanks); nullopt otherwise.
 std::optional<std::int64_t> parse_unix_seconds(std::string_view text);
 
 // "sha256:<hex>" of the payload: the dedup id when the provider gives none.
@@ -45,7 +47,10 @@ VerifyFailure failure(VerifyFailure::Reason reason, std::string message);
 // "no signature matches (checked N keys)".
 VerifyFailure no_match(std::size_t keys);
 
-// The body as a JSON object; Errc::kInvalidArgument ("body is not a JSON object") otherwise.
+// The body as a JSON document; Errc::kInvalidArgument ("body is not valid JSON") otherwise.
+Result<boost::json::value> parse_json(std::string_view body);
+// The body as a JSON object; Errc::kInvalidArgument ("body is not valid JSON", "body is not a
+// JSON object") otherwise.
 Result<boost::json::object> parse_json_object(std::string_view body);
 // The member `key` when it is a string; nullopt otherwise.
 std::optional<std::string> json_string(const boost::json::object& obj, std::string_view key);
@@ -71,8 +76,7 @@ class ConfigErrorWatch {
   std::size_t before_;
 };
 
-std::string_view trim(std::string_view s);
-// Splits on any of `separators`, trims each piece and drops empty ones.
+// Splits on any of `separators`, trims blanks (trim_ows) off each piece and drops empty ones.
 std::vector<std::string_view> split(std::string_view s, std::string_view separators);
 
 }  // namespace wharf::inbound::scheme

@@ -1,8 +1,6 @@
 #include "inbound/verifiers/sendgrid.h"
 
 #include <boost/json.hpp>
-#include <charconv>
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,26 +8,17 @@
 
 #include "core/crypto.h"
 #include "core/encoding.h"
+#include "inbound/verifiers/scheme_support.h"
 
 namespace wharf::inbound {
 namespace {
 
+using Reason = VerifyFailure::Reason;
+
 // DER of OID 1.2.840.10045.3.1.7 (prime256v1), present in every P-256 SubjectPublicKeyInfo.
 constexpr std::string_view kP256Oid = "\x06\x08\x2a\x86\x48\xce\x3d\x03\x01\x07";
-constexpr std::int64_t kDefaultToleranceMs = 300'000;
 
 bool is_p256_spki(std::string_view der) { return der.find(kP256Oid) != std::string_view::npos; }
-
-// Unix seconds written as 1 to 12 ASCII digits; nullopt otherwise.
-std::optional<std::int64_t> parse_unix_seconds(std::string_view text) {
-  if (text.empty() || text.size() > 12) return std::nullopt;
-  std::int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || text.front() == '-') {
-    return std::nullopt;
-  }
-  return v;
-}
 
 // Cheap structural check of a DER ECDSA signature (SEQUENCE of two INTEGERs, at most 72 bytes
 // for P-256) so that garbage is reported as malformed rather than as a mismatch.
@@ -57,32 +46,35 @@ std::optional<std::string> decode_public_key(std::string_view text) {
   return encoding::base64_decode(b64);
 }
 
-VerifyFailure failure(VerifyFailure::Reason r, std::string message) {
-  return VerifyFailure{r, std::move(message)};
+// The member `key` when it is a non-empty string.
+std::optional<std::string> non_empty_string(const boost::json::object& obj, std::string_view key) {
+  auto v = scheme::json_string(obj, key);
+  if (v && v->empty()) return std::nullopt;
+  return v;
 }
 
 class SendGridVerifier final : public Verifier {
  public:
-  SendGridVerifier(std::vector<crypto::PublicKey> keys, std::int64_t tolerance_ms)
-      : keys_(std::move(keys)), tolerance_ms_(tolerance_ms) {}
+  SendGridVerifier(std::vector<crypto::PublicKey> keys, scheme::TimestampWindow window)
+      : keys_(std::move(keys)), window_(window) {}
 
   std::optional<VerifyFailure> verify(const RequestView& req, std::int64_t now_s) const override {
     std::string_view sig_b64 = req.header(kSendGridSignatureHeader);
     std::string_view ts_text = req.header(kSendGridTimestampHeader);
     if (sig_b64.empty()) {
-      return failure(VerifyFailure::Reason::kMissing,
-                     "missing X-Twilio-Email-Event-Webhook-Signature header");
+      return scheme::failure(Reason::kMissing,
+                             "missing X-Twilio-Email-Event-Webhook-Signature header");
     }
     if (ts_text.empty()) {
-      return failure(VerifyFailure::Reason::kMissing,
-                     "missing X-Twilio-Email-Event-Webhook-Timestamp header");
+      return scheme::failure(Reason::kMissing,
+                             "missing X-Twilio-Email-Event-Webhook-Timestamp header");
     }
-    auto ts = parse_unix_seconds(ts_text);
-    if (!ts) return failure(VerifyFailure::Reason::kMalformed, "malformed signature timestamp");
+    auto ts = scheme::parse_unix_seconds(ts_text);
+    if (!ts) return scheme::failure(Reason::kMalformed, "malformed signature timestamp");
     auto sig = encoding::base64_decode(sig_b64);
     if (!sig || !looks_like_der_ecdsa(*sig)) {
-      return failure(VerifyFailure::Reason::kMalformed,
-                     "malformed signature (expected base64 of a DER ECDSA signature)");
+      return scheme::failure(Reason::kMalformed,
+                             "malformed signature (expected base64 of a DER ECDSA signature)");
     }
     std::string message;
     message.reserve(ts_text.size() + req.body().size());
@@ -94,29 +86,21 @@ class SendGridVerifier final : public Verifier {
         break;
       }
     }
-    if (!matched) return failure(VerifyFailure::Reason::kMismatch, "signature does not match");
+    if (!matched) return scheme::failure(Reason::kMismatch, "signature does not match");
     // Checked after the signature so that a stale-timestamp answer is given only to signed
     // requests (a replay), never to forgeries.
-    if (tolerance_ms_ > 0) {
-      std::int64_t age_s = now_s > *ts ? now_s - *ts : *ts - now_s;
-      if (age_s > tolerance_ms_ / 1000 + 1 || age_s * 1000 > tolerance_ms_) {
-        return failure(VerifyFailure::Reason::kTimestamp,
-                       "signature timestamp is outside the tolerance");
-      }
-    }
-    return std::nullopt;
+    return window_.check(*ts, now_s);
   }
 
   Result<ParseOutput> parse(const RequestView& req) const override {
-    boost::system::error_code ec;
-    boost::json::value doc = boost::json::parse(req.body(), ec);
-    if (ec) return make_error(Errc::kInvalidArgument, "body is not valid JSON");
-    if (!doc.is_array()) {
+    auto doc = scheme::parse_json(req.body());
+    if (!doc) return doc.error();
+    if (!doc->is_array()) {
       return make_error(Errc::kInvalidArgument, "expected a JSON array of events");
     }
     ParseOutput out;
-    out.events.reserve(doc.as_array().size());
-    for (const auto& element : doc.as_array()) {
+    out.events.reserve(doc->as_array().size());
+    for (const auto& element : doc->as_array()) {
       if (!element.is_object()) {
         return make_error(Errc::kInvalidArgument, "every event in the array must be a JSON object");
       }
@@ -124,18 +108,9 @@ class SendGridVerifier final : public Verifier {
       ParsedEvent ev;
       ev.payload = boost::json::serialize(element);
       ev.content_type = "application/json";
-      if (auto* id = obj.if_contains("sg_event_id");
-          id && id->is_string() && !id->as_string().empty()) {
-        ev.provider_event_id = std::string(id->as_string());
-      } else {
-        ev.provider_event_id = "sha256:" + encoding::hex_encode(crypto::sha256(ev.payload));
-      }
-      if (auto* type = obj.if_contains("event");
-          type && type->is_string() && !type->as_string().empty()) {
-        ev.type = std::string(type->as_string());
-      } else {
-        ev.type = "unknown";
-      }
+      auto id = non_empty_string(obj, "sg_event_id");
+      ev.provider_event_id = id ? std::move(*id) : scheme::content_hash_id(ev.payload);
+      ev.type = non_empty_string(obj, "event").value_or("unknown");
       out.events.push_back(std::move(ev));
     }
     return out;
@@ -143,7 +118,7 @@ class SendGridVerifier final : public Verifier {
 
  private:
   std::vector<crypto::PublicKey> keys_;
-  std::int64_t tolerance_ms_;
+  scheme::TimestampWindow window_;
 };
 
 class SendGridSigner final : public Signer {
@@ -169,9 +144,9 @@ class SendGridSigner final : public Signer {
 }  // namespace
 
 std::unique_ptr<Verifier> make_sendgrid_verifier(const ConfigNode& source) {
-  const std::size_t errors_before = source.errors().messages().size();
+  scheme::ConfigErrorWatch watch(source);
   source.allow_only_keys({"verifier", "tolerance", "signing_key", "public_key"});
-  auto tolerance = source["tolerance"].duration_or(std::chrono::milliseconds(kDefaultToleranceMs));
+  auto window = scheme::TimestampWindow::from_config(source);
 
   ConfigNode key_node = source["public_key"];
   std::vector<crypto::PublicKey> keys;
@@ -190,12 +165,12 @@ std::unique_ptr<Verifier> make_sendgrid_verifier(const ConfigNode& source) {
     }
     keys.push_back(std::move(*key));
   }
-  if (source.errors().messages().size() != errors_before || keys.empty()) return nullptr;
-  return std::make_unique<SendGridVerifier>(std::move(keys), tolerance.count());
+  if (!watch.ok() || keys.empty()) return nullptr;
+  return std::make_unique<SendGridVerifier>(std::move(keys), window);
 }
 
 std::unique_ptr<Signer> make_sendgrid_signer(const ConfigNode& source) {
-  const std::size_t errors_before = source.errors().messages().size();
+  scheme::ConfigErrorWatch watch(source);
   source.allow_only_keys({"verifier", "tolerance", "signing_key", "public_key"});
   ConfigNode key_node = source["signing_key"];
   auto pem = key_node.str();
@@ -205,7 +180,7 @@ std::unique_ptr<Signer> make_sendgrid_signer(const ConfigNode& source) {
     key_node.error("is not a PEM EC P-256 private key");
     return nullptr;
   }
-  if (source.errors().messages().size() != errors_before) return nullptr;
+  if (!watch.ok()) return nullptr;
   return std::make_unique<SendGridSigner>(std::move(*key));
 }
 

@@ -73,10 +73,10 @@ class SlackVerifier final : public Verifier {
       : keys_(scheme::hmac_keys(crypto::Digest::kSha256, config.secrets)), window_(config.window) {}
 
   std::optional<VerifyFailure> verify(const RequestView& req, std::int64_t now_s) const override {
-    std::string_view header = scheme::trim(req.header(kSignatureHeader));
+    std::string_view header = trim_ows(req.header(kSignatureHeader));
     if (header.empty())
       return scheme::failure(Reason::kMissing, "missing X-Slack-Signature header");
-    std::string_view ts_text = scheme::trim(req.header(kTimestampHeader));
+    std::string_view ts_text = trim_ows(req.header(kTimestampHeader));
     auto ts = scheme::parse_unix_seconds(ts_text);
     if (!ts) {
       return scheme::failure(Reason::kMalformed,
@@ -99,7 +99,7 @@ class SlackVerifier final : public Verifier {
   }
 
   Result<ParseOutput> parse(const RequestView& req) const override {
-    std::string_view body = scheme::trim(req.body());
+    std::string_view body = trim_ows(req.body());
     if (body.starts_with("{")) return parse_json(req.body());
     if (body.empty()) return make_error(Errc::kInvalidArgument, "empty body");
     return parse_form(req.body());

@@ -89,9 +89,9 @@ Headers headers_of(const RequestView& req) {
               (!req.header("svix-signature").empty() || !req.header("svix-id").empty());
   std::string p = svix ? "svix-" : "webhook-";
   Headers h{p + "id", p + "timestamp", p + "signature", {}, {}, {}};
-  h.id = scheme::trim(req.header(h.id_name));
-  h.ts = scheme::trim(req.header(h.ts_name));
-  h.sig = scheme::trim(req.header(h.sig_name));
+  h.id = trim_ows(req.header(h.id_name));
+  h.ts = trim_ows(req.header(h.ts_name));
+  h.sig = trim_ows(req.header(h.sig_name));
   return h;
 }
 

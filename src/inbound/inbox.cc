@@ -46,7 +46,8 @@ struct Inbox::SourceState {
                             "Time from request read to durable ack, by source",
                             {{"source", source.name}}, observe::latency_buckets())) {
     for (auto reason : {VerifyFailure::Reason::kMissing, VerifyFailure::Reason::kMalformed,
-                        VerifyFailure::Reason::kMismatch, VerifyFailure::Reason::kTimestamp}) {
+                        VerifyFailure::Reason::kMismatch, VerifyFailure::Reason::kTimestamp,
+                        VerifyFailure::Reason::kReplayed}) {
       verify_failures[static_cast<int>(reason)] = &m.counter(
           "wharf_webhook_verification_failures_total",
           "Signature verification failures by source and reason",
@@ -64,7 +65,7 @@ struct Inbox::SourceState {
       &challenge;
   observe::Counter &events_stored, &events_duplicate;
   observe::Histogram& latency;
-  observe::Counter* verify_failures[4] = {};
+  observe::Counter* verify_failures[5] = {};
 };
 
 Inbox::Inbox(std::vector<Source> sources, store::Store& store, const Clock& clock,
@@ -122,9 +123,9 @@ boost::asio::awaitable<http::Response> Inbox::handle(http::Request& req,
     events.push_back(store::NewEvent{
         st.source.name, std::move(p.provider_event_id), std::move(p.type),
         std::move(p.payload), p.content_type.empty() ? content_type : std::move(p.content_type),
-        now_ms});
+        now_ms, std::move(p.replay_nonce)});
   }
-  bool batch = st.source.verifier_name == "sendgrid" || events.size() != 1;
+  bool batch = parsed->batch || events.size() != 1;
 
   store::IngestResult result = std::vector<store::IngestOutcome>{};
   if (!events.empty()) {
@@ -136,6 +137,14 @@ boost::asio::awaitable<http::Response> Inbox::handle(http::Request& req,
                                "storage unavailable: event not stored, retry later");
   }
 
+  for (const auto& o : *result) {
+    if (o.replayed) {
+      st.rejected.inc();
+      st.verify_failures[static_cast<int>(VerifyFailure::Reason::kReplayed)]->inc();
+      co_return http::json_error(http::Status::unauthorized,
+                                 "signature already used by another event (replay)");
+    }
+  }
   std::size_t duplicates = 0;
   const std::string* first_new = nullptr;
   boost::json::array ids;

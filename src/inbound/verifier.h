@@ -33,6 +33,7 @@ struct VerifyFailure {
     kMalformed,  // a signature or timestamp that cannot be parsed
     kMismatch,   // no signature matches any configured key
     kTimestamp,  // signed timestamp outside the tolerance
+    kReplayed,   // a signature nonce already used by another event (decided at commit)
   };
   Reason reason;
   std::string message;  // for the client's {"error": ...}; never echoes a secret or expected MAC
@@ -46,10 +47,16 @@ struct ParsedEvent {
                                   // compact JSON (SendGrid), or a form post as a JSON object (Mailgun)
   std::string content_type;       // the payload's type when it differs from the request's
                                   // (a form post stored as JSON); empty: the request's
+  // A signed value the sender never reuses (Mailgun's token). The store refuses a second event of
+  // the same source carrying it, because the signature does not cover the body: a captured
+  // signature must not authenticate other payloads. Empty: the scheme has none.
+  std::string replay_nonce;
 };
 
 struct ParseOutput {
   std::vector<ParsedEvent> events;
+  // The body is a batch of events (SendGrid): the reply lists every element's id.
+  bool batch = false;
   // Set when the request must be answered with this JSON body and nothing stored (Slack's
   // url_verification challenge).
   std::optional<std::string> reply_json;

@@ -70,6 +70,8 @@ std::string_view reason_label(VerifyFailure::Reason r) {
       return "mismatch";
     case VerifyFailure::Reason::kTimestamp:
       return "timestamp";
+    case VerifyFailure::Reason::kReplayed:
+      return "replayed";
   }
   return "unknown";
 }

@@ -34,12 +34,15 @@ struct NewEvent {
   std::string payload;
   std::string content_type;
   std::int64_t received_at_ms = 0;
+  std::string replay_nonce;  // unique per source when not empty (see inbound ParsedEvent)
 };
 
 struct IngestOutcome {
   std::string id;          // the stored event's id (assigned by the store, core/ids.h): the new
                            // one, or the first one's if duplicate
   bool duplicate = false;  // an event with the same (source, provider_event_id) was already stored
+  bool replayed = false;   // refused: its replay_nonce was already used by another event of the
+                           // source (id is empty; nothing was stored)
 };
 // One outcome per submitted event, in order; or kUnavailable when the commit failed, in which
 // case none of the submitted events is stored.

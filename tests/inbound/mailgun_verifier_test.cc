@@ -132,6 +132,8 @@ TEST(MailgunVerifier, AcceptsOfficialVectorInJsonBody) {
   EXPECT_EQ(out->events[0].provider_event_id, "ev-1");
   EXPECT_EQ(out->events[0].type, "delivered");
   EXPECT_EQ(out->events[0].payload, req.body());  // the JSON body as received
+  // The token is signed but the body is not: the store must refuse the token on another event.
+  EXPECT_EQ(out->events[0].replay_nonce, kToken);
 }
 
 TEST(MailgunVerifier, AcceptsNumericTimestampAndUppercaseHex) {
@@ -152,6 +154,7 @@ TEST(MailgunVerifier, AcceptsUrlencodedForm) {
   ASSERT_TRUE(out);
   EXPECT_EQ(out->events[0].type, "bounced");  // the `event` field
   EXPECT_EQ(out->events[0].provider_event_id, "<m1@x>");
+  EXPECT_EQ(out->events[0].replay_nonce, kToken);
   auto payload = boost::json::parse(out->events[0].payload).as_object();
   EXPECT_EQ(payload.at("recipient").as_string(), "a@example.com");
 }

@@ -303,6 +303,22 @@ describe('Mailgun (HMAC of timestamp+token per Mailgun docs)', () => {
     const req = S.mailgunJson(S.newHmacSecret());
     await rejected('mailgun', req, req.id);
   });
+  test('a captured signature cannot carry another event (token replay), its own retry is a duplicate', async () => {
+    // Mailgun signs timestamp + token only, not the body.
+    const sig = S.mailgunSignature(keys.mailgun);
+    const body = (id) => JSON.stringify({ signature: sig, 'event-data': { id, event: 'complained' } });
+    const headers = { 'content-type': 'application/json' };
+    const first = await wharf.post('mailgun', { headers, body: body('genuine-1') });
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.json.status, 'ok');
+    const retry = await wharf.post('mailgun', { headers, body: body('genuine-1') });
+    assert.equal(retry.json?.status, 'duplicate', retry.text);
+    const forged = await wharf.post('mailgun', { headers, body: body('forged-1') });
+    assert.equal(forged.status, 401, forged.text);
+    assert.match(forged.json.error, /replay/);
+    const stored = await wharf.allEvents({ source: 'mailgun' });
+    assert.ok(!stored.some((e) => e.provider_event_id === 'forged-1'), 'the forged event was stored');
+  });
   test('JSON with a stale signed timestamp refused', async () => {
     const req = S.mailgunJson(keys.mailgun, { timestamp: nowSeconds() - 3600 });
     await rejected('mailgun', req, req.id);

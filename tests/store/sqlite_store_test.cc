@@ -135,6 +135,33 @@ TEST_F(SqliteStoreTest, AckedEventsSurviveReopen) {
   EXPECT_EQ((*got)->summary.provider_event_id, "delivery-1");
 }
 
+TEST_F(SqliteStoreTest, ReusedReplayNonceOnAnotherEventIsRefusedAndNotStored) {
+  auto first = event("mailgun", "msg-1");
+  first.replay_nonce = "token-1";
+  ASSERT_TRUE(submit({first}));
+  // The same event again with its token: an ordinary duplicate.
+  auto again = submit({first});
+  ASSERT_TRUE(again);
+  EXPECT_TRUE((*again)[0].duplicate);
+  EXPECT_FALSE((*again)[0].replayed);
+  // Another event carrying the used token: refused.
+  auto forged = event("mailgun", "msg-forged");
+  forged.replay_nonce = "token-1";
+  auto r = submit({forged});
+  ASSERT_TRUE(r);
+  EXPECT_TRUE((*r)[0].replayed);
+  EXPECT_FALSE((*r)[0].duplicate);
+  EventFilter f;
+  f.source = "mailgun";
+  EXPECT_EQ(store_->list_events(f)->events.size(), 1u);
+  // The same token at another source, and events without a nonce, are unaffected.
+  auto other = event("mailgun2", "msg-x");
+  other.replay_nonce = "token-1";
+  auto o = submit({other, event("a", "1"), event("a", "2")});
+  ASSERT_TRUE(o);
+  for (const auto& outcome : *o) EXPECT_FALSE(outcome.replayed || outcome.duplicate);
+}
+
 TEST_F(SqliteStoreTest, ListFiltersBySourceTypeAndStatus) {
   ASSERT_TRUE(submit({event("a", "1", "x"), event("a", "2", "y"), event("b", "3", "x")}));
   EventFilter f;

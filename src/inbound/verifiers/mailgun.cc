@@ -262,6 +262,7 @@ class MailgunVerifier final : public Verifier {
     }
     if (ev.type.empty()) ev.type = "unknown";
     if (ev.provider_event_id.empty()) ev.provider_event_id = token;
+    ev.replay_nonce = token;
     if (ev.provider_event_id.empty()) ev.provider_event_id = scheme::content_hash_id(ev.payload);
     ParseOutput out;
     out.events.push_back(std::move(ev));

@@ -99,6 +99,7 @@ class SendGridVerifier final : public Verifier {
       return make_error(Errc::kInvalidArgument, "expected a JSON array of events");
     }
     ParseOutput out;
+    out.batch = true;
     out.events.reserve(doc->as_array().size());
     for (const auto& element : doc->as_array()) {
       if (!element.is_object()) {

@@ -21,6 +21,13 @@ CREATE TABLE events (
 -- Deduplication is this unique index, inside the ingest transaction, not a check before it.
 CREATE UNIQUE INDEX events_by_provider_id ON events(source, provider_event_id);
 )sql"},
+      {2, R"sql(
+-- A signed nonce (Mailgun's token) may authenticate one event only. Partial: the other schemes
+-- leave it NULL and pay nothing for it.
+ALTER TABLE events ADD COLUMN replay_nonce TEXT;
+CREATE UNIQUE INDEX events_by_replay_nonce ON events(source, replay_nonce)
+  WHERE replay_nonce IS NOT NULL;
+)sql"},
   };
   return all;
 }

@@ -19,8 +19,8 @@ namespace {
 
 constexpr std::string_view kInsertEvent =
     "INSERT INTO events(id, source, provider_event_id, type, status, attempts, received_at, "
-    "content_type, payload) VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?6, ?7) "
-    "ON CONFLICT(source, provider_event_id) DO NOTHING";
+    "content_type, payload, replay_nonce) VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?6, ?7, ?8) "
+    "ON CONFLICT DO NOTHING";
 constexpr std::string_view kFindByProviderId =
     "SELECT id FROM events WHERE source = ?1 AND provider_event_id = ?2";
 constexpr std::string_view kSummaryColumns =
@@ -284,21 +284,30 @@ class SqliteStore final : public Store {
     auto id = static_cast<std::int64_t>(ids_.next(e.received_at_ms));
     insert_.bind(1, id).bind(2, e.source).bind(3, e.provider_event_id).bind(4, e.type);
     insert_.bind(5, e.received_at_ms).bind(6, e.content_type).bind_blob_static(7, e.payload);
+    if (e.replay_nonce.empty()) insert_.bind_null(8);
+    else insert_.bind(8, e.replay_nonce);
     int rc = insert_.step();
     insert_.reset();
     if (rc != SQLITE_DONE) return make_error(Errc::kUnavailable, writer_db_.last_error());
     if (sqlite3_changes(writer_db_.get()) == 1) {
       return IngestOutcome{format_event_id(static_cast<std::uint64_t>(id)), false};
     }
-    // The unique index refused it: answer with the first stored event's id.
+    // A unique index refused it. The same provider event: a duplicate, answered with the first
+    // one's id. Otherwise its replay nonce was already used by another event.
     find_.bind(1, e.source).bind(2, e.provider_event_id);
     rc = find_.step();
-    IngestOutcome dup{
-        rc == SQLITE_ROW ? format_event_id(static_cast<std::uint64_t>(find_.integer(0))) : "",
-        true};
+    IngestOutcome outcome;
+    if (rc == SQLITE_ROW) {
+      outcome.id = format_event_id(static_cast<std::uint64_t>(find_.integer(0)));
+      outcome.duplicate = true;
+    } else {
+      outcome.replayed = true;
+    }
     find_.reset();
-    if (rc != SQLITE_ROW) return make_error(Errc::kUnavailable, writer_db_.last_error());
-    return dup;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+      return make_error(Errc::kUnavailable, writer_db_.last_error());
+    }
+    return outcome;
   }
 
   Result<Connection> acquire_reader() {

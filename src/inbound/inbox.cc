@@ -23,6 +23,9 @@ class BeastRequestView final : public RequestView {
 };
 
 constexpr const char* kRequestsHelp = "Webhook requests by source and outcome";
+// One request may carry at most this many events (a SendGrid batch): beyond it the request is
+// refused with 413, so one body cannot hold the single writer with a huge transaction.
+constexpr std::size_t kMaxEventsPerRequest = 10'000;
 
 }  // namespace
 
@@ -108,6 +111,12 @@ boost::asio::awaitable<http::Response> Inbox::handle(http::Request& req,
   if (!parsed) {
     st.malformed.inc();
     co_return http::error_response(parsed.error());
+  }
+  if (parsed->events.size() > kMaxEventsPerRequest) {
+    st.malformed.inc();
+    co_return http::json_error(http::Status::payload_too_large,
+                               "too many events in one request (at most " +
+                                   std::to_string(kMaxEventsPerRequest) + ")");
   }
   if (parsed->reply_json) {
     st.challenge.inc();

@@ -106,6 +106,12 @@ describe('status codes and JSON errors (SPEC 2.1.4)', () => {
     assertJsonError(await wharf.post('sendgrid', S.signSendgrid(keys.sendgrid.privateKey, '[{"event": "delivered",')), 400);
     assert.equal(await countBySource('stripe'), before);
   });
+  test('413 for a signed batch of more than 10000 events, none stored', async () => {
+    const before = await countBySource('sendgrid');
+    const body = JSON.stringify(Array.from({ length: 10001 }, () => ({})));
+    assertJsonError(await wharf.post('sendgrid', S.signSendgrid(keys.sendgrid.privateKey, body)), 413);
+    assert.equal(await countBySource('sendgrid'), before);
+  });
   test('404 for an unknown source', async () => {
     const req = S.signStripe(keys.stripe, S.stripeEvent());
     assertJsonError(await wharf.post('no-such-source', req), 404);

@@ -1,3 +1,4 @@
+#include "support/verifier_test_support.h"
 #include "cli/samples.h"
 
 #include <gtest/gtest.h>
@@ -324,29 +325,6 @@ TEST(SampleContext, DrawsFromTheRequestedAlphabets) {
 
 // ---- round trip through the real signers and verifiers ----------------------------------------
 
-class FakeRequest final : public inbound::RequestView {
- public:
-  FakeRequest(std::vector<std::pair<std::string, std::string>> headers, std::string body)
-      : headers_(std::move(headers)), body_(std::move(body)) {}
-  std::string_view header(std::string_view name) const override {
-    for (const auto& [n, v] : headers_) {
-      if (n.size() == name.size() &&
-          std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
-            return std::tolower(static_cast<unsigned char>(a)) ==
-                   std::tolower(static_cast<unsigned char>(b));
-          })) {
-        return v;
-      }
-    }
-    return {};
-  }
-  std::string_view body() const override { return body_; }
-
- private:
-  std::vector<std::pair<std::string, std::string>> headers_;
-  std::string body_;
-};
-
 // A source config for each scheme, with keys generated for the test.
 YAML::Node source_config(std::string_view verifier) {
   YAML::Node n;
@@ -422,7 +400,7 @@ TEST(SampleRoundTrip, SignedSamplesVerifyAndParseToTheirIdsAndTypes) {
             {"Content-Type", req.content_type.empty() ? sample->content_type : req.content_type}};
         for (auto& h : req.headers) headers.push_back(h);
         for (auto& h : sample->headers) headers.insert(headers.begin(), h);
-        FakeRequest request(headers, req.body);
+        inbound::testing::FakeRequest request(headers, req.body);
         auto failure = verifier->verify(request, kNow + 5);
         EXPECT_FALSE(failure) << scheme << " " << type << ": " << failure->message;
         auto parsed = verifier->parse(request);

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/verifier_test_support.h"
 #include "cli/trigger_command.h"
 #include "core/config_node.h"
 #include "inbound/verifier.h"
@@ -45,6 +46,9 @@ struct Posted {
   std::string body;
 };
 
+// What the gateway would see of a posted request.
+inbound::testing::FakeRequest request_of(const Posted& p) { return {p.headers, p.body}; }
+
 class FakePoster final : public WebhookPoster {
  public:
   Result<HttpReply> post(const std::string& url, const HeaderList& headers,
@@ -59,26 +63,6 @@ class FakePoster final : public WebhookPoster {
   bool fail_network = false;
 };
 
-class FakeRequest final : public inbound::RequestView {
- public:
-  explicit FakeRequest(const Posted& p) : p_(p) {}
-  std::string_view header(std::string_view name) const override {
-    for (const auto& [n, v] : p_.headers) {
-      if (n.size() == name.size() &&
-          std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
-            return std::tolower(static_cast<unsigned char>(a)) ==
-                   std::tolower(static_cast<unsigned char>(b));
-          })) {
-        return v;
-      }
-    }
-    return {};
-  }
-  std::string_view body() const override { return p_.body; }
-
- private:
-  const Posted& p_;
-};
 
 int count_lines(const std::string& s) {
   return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
@@ -117,7 +101,7 @@ TEST_F(TriggerTest, SendsASignedEventTheGatewayVerifierAccepts) {
   ASSERT_EQ(poster_.posted.size(), 1u);
   const Posted& p = poster_.posted[0];
   EXPECT_EQ(p.url, "http://127.0.0.1:9123/webhooks/stripe");
-  FakeRequest req(p);
+  auto req = request_of(p);
   EXPECT_TRUE(req.header("Content-Type").starts_with("application/json"));
   EXPECT_FALSE(req.header("Stripe-Signature").empty());
   auto verifier = verifier_for("stripe");
@@ -138,7 +122,7 @@ TEST_F(TriggerTest, CountSendsDistinctEvents) {
   ASSERT_EQ(poster_.posted.size(), 5u);
   std::set<std::string> ids;
   for (const Posted& p : poster_.posted)
-    ids.insert(std::string(FakeRequest(p).header("webhook-id")));
+    ids.insert(std::string(request_of(p).header("webhook-id")));
   EXPECT_EQ(ids.size(), 5u);
   EXPECT_EQ(count_lines(out_.str()), 5);
 }
@@ -155,7 +139,7 @@ TEST_F(TriggerTest, GithubGetsTheSamplesEventHeaderOnce) {
   }
   EXPECT_EQ(seen, 1);
   auto verifier = verifier_for("github");
-  FakeRequest req(poster_.posted[0]);
+  auto req = request_of(poster_.posted[0]);
   EXPECT_FALSE(verifier->verify(req, kNow));
   EXPECT_EQ(verifier->parse(req)->events.at(0).type, "pull_request.opened");
 }

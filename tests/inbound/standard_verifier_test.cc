@@ -3,7 +3,7 @@
 #include "core/crypto.h"
 #include "core/encoding.h"
 #include "inbound/verifiers/standard.h"
-#include "verifier_test_support.h"
+#include "support/verifier_test_support.h"
 
 namespace wharf::inbound {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "verifier_test_support.h"
+#include "support/verifier_test_support.h"
 
 namespace wharf::inbound {
 namespace {

@@ -12,7 +12,7 @@ deps:
 
 build: deps
 	cmake --preset release >/dev/null
-	cmake --build --preset release
+	cmake --build --preset release --target wharf
 
 build-dev: deps
 	cmake --preset dev >/dev/null

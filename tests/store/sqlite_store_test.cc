@@ -34,7 +34,7 @@ class SqliteStoreTest : public ::testing::Test {
   }
   static NewEvent event(std::string source, std::string provider_id, std::string type = "t") {
     return NewEvent{std::move(source), std::move(provider_id), std::move(type), "{\"k\":1}",
-                    "application/json", 1'700'000'000'000};
+                    "application/json", 1'700'000'000'000, ""};
   }
   IngestResult submit(std::vector<NewEvent> events) {
     std::promise<IngestResult> p;

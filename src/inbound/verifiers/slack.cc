@@ -29,7 +29,11 @@ std::optional<SlackConfig> read_config(const ConfigNode& source) {
 
 ParseOutput single(std::string id, std::string type, std::string_view payload) {
   ParseOutput out;
-  out.events.push_back(ParsedEvent{std::move(id), std::move(type), std::string(payload)});
+  ParsedEvent event;
+  event.provider_event_id = std::move(id);
+  event.type = std::move(type);
+  event.payload = std::string(payload);
+  out.events.push_back(std::move(event));
   return out;
 }
 

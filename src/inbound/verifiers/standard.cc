@@ -156,9 +156,11 @@ class StandardVerifier final : public Verifier {
     auto obj = scheme::parse_json_object(req.body());
     if (!obj) return obj.error();
     ParseOutput out;
-    out.events.push_back(ParsedEvent{std::string(h.id),
-                                     scheme::json_string(*obj, "type").value_or("unknown"),
-                                     std::string(req.body())});
+    ParsedEvent event;
+    event.provider_event_id = std::string(h.id);
+    event.type = scheme::json_string(*obj, "type").value_or("unknown");
+    event.payload = std::string(req.body());
+    out.events.push_back(std::move(event));
     return out;
   }
 

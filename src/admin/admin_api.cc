@@ -10,6 +10,7 @@
 #include "http/offload.h"
 #include "http/query.h"
 #include "http/response.h"
+#include "observe/metrics.h"
 
 namespace wharf::admin {
 namespace {
@@ -34,8 +35,11 @@ bool known_status(std::string_view s) {
 }  // namespace
 
 AdminApi::AdminApi(std::vector<std::string> tokens, store::Store& store,
-                   boost::asio::any_io_executor blocking_pool)
-    : store_(store), pool_(std::move(blocking_pool)) {
+                   boost::asio::any_io_executor blocking_pool, observe::Registry& metrics)
+    : store_(store),
+      pool_(std::move(blocking_pool)),
+      unauthorized_(metrics.counter("wharf_admin_unauthorized_total",
+                                    "Admin API requests refused for a missing or wrong token")) {
   for (const auto& t : tokens) token_digests_.push_back(crypto::sha256(t));
 }
 
@@ -57,10 +61,12 @@ bool AdminApi::authorized(const http::Request& req) const {
 boost::asio::awaitable<http::Response> AdminApi::handle(http::Request& req, std::string_view path,
                                                         std::string_view query) {
   if (token_digests_.empty()) {
+    unauthorized_.inc();
     co_return http::json_error(http::Status::unauthorized,
                                "admin API disabled: set server.admin_token");
   }
   if (!authorized(req)) {
+    unauthorized_.inc();
     auto res = http::json_error(http::Status::unauthorized, "missing or invalid bearer token");
     res.set(boost::beast::http::field::www_authenticate, "Bearer");
     co_return res;

@@ -12,12 +12,17 @@
 #include "http/types.h"
 #include "store/store.h"
 
+namespace wharf::observe {
+class Counter;
+class Registry;
+}  // namespace wharf::observe
+
 namespace wharf::admin {
 
 class AdminApi {
  public:
   AdminApi(std::vector<std::string> tokens, store::Store& store,
-           boost::asio::any_io_executor blocking_pool);
+           boost::asio::any_io_executor blocking_pool, observe::Registry& metrics);
 
   // `path` is the target's path after "/api/v1" (e.g. "/events/evt_..."), `query` its query.
   boost::asio::awaitable<http::Response> handle(http::Request& req, std::string_view path,
@@ -29,6 +34,7 @@ class AdminApi {
   boost::asio::awaitable<http::Response> get_event(std::string_view id);
 
   std::vector<std::string> token_digests_;  // SHA-256 of each accepted token
+  observe::Counter& unauthorized_;
   store::Store& store_;
   boost::asio::any_io_executor pool_;
 };

@@ -30,6 +30,7 @@ struct Routes {
   store::Store& store;
   observe::Registry& metrics;
   asio::any_io_executor pool;
+  observe::Counter& not_ready;
 
   asio::awaitable<http::Response> operator()(http::Request& req) const {
     std::string_view target = req.target();
@@ -52,6 +53,7 @@ struct Routes {
       auto ping = co_await http::offload(pool, std::move(probe));
       if (!ping) {
         // The store's reason (it may name the database path) goes to the log, not the client.
+        not_ready.inc();
         log::warn("readiness probe failed", {{"error", ping.error().message}});
         co_return http::json_error(http::Status::service_unavailable, "storage not ready");
       }
@@ -96,8 +98,9 @@ int serve(GatewayConfig config) {
   asio::thread_pool blocking_pool(2);
 
   inbound::Inbox inbox(std::move(config.sources), *store, SystemClock::instance(), metrics);
-  admin::AdminApi admin(config.admin_tokens, *store, blocking_pool.get_executor());
-  Routes routes{inbox, admin, *store, metrics, blocking_pool.get_executor()};
+  admin::AdminApi admin(config.admin_tokens, *store, blocking_pool.get_executor(), metrics);
+  Routes routes{inbox, admin, *store, metrics, blocking_pool.get_executor(),
+                metrics.counter("wharf_readyz_failures_total", "Readiness probes that failed")};
   http::Server server(ioc, config.server, routes, metrics);
   auto bound = server.listen();
   if (!bound) {

@@ -274,6 +274,12 @@ describe('health, readiness, metrics', () => {
 
 describe('admin API', () => {
   test('401 JSON without a token, with a wrong token, with another scheme', async () => {
+    const refused = async () => {
+      const m = (await wharf.request('GET', '/metrics')).text.match(/^wharf_admin_unauthorized_total (\d+)$/m);
+      assert.ok(m, 'wharf_admin_unauthorized_total is exported');
+      return Number(m[1]);
+    };
+    const before = await refused();
     assertJsonError(await wharf.api('/events', { token: null }), 401);
     assertJsonError(await wharf.api('/events', { token: 'wrong-' + wharf.adminToken }), 401);
     assertJsonError(await wharf.api('/events', { token: wharf.adminToken.slice(0, -1) }), 401);
@@ -281,6 +287,7 @@ describe('admin API', () => {
     const one = (await wharf.listEvents({ limit: 1 })).events[0];
     if (one) assertJsonError(await wharf.api(`/events/${one.id}`, { token: null }), 401);
     assert.equal((await wharf.api('/events')).status, 200);
+    assert.equal(await refused(), before + (one ? 5 : 4), 'every refusal is counted');
   });
 
   test('GET /api/v1/events/{unknown} is a 404 JSON error', async () => {

@@ -166,8 +166,20 @@ asio::awaitable<void> Server::Impl::accept_loop() {
     }
     connections_total.inc();
     open_connections.add(1);
-    asio::co_spawn(conn->stream.get_executor(),
-                   [self, conn]() { return self->session(conn); }, asio::detached);
+    // An exception escaping a session (e.g. out of memory) ends that connection only: with
+    // `detached` it would be rethrown from io_context::run() and end the process.
+    asio::co_spawn(conn->stream.get_executor(), [self, conn]() { return self->session(conn); },
+                   [self](std::exception_ptr failure) {
+                     if (!failure) return;
+                     self->handler_exceptions.inc();
+                     try {
+                       std::rethrow_exception(failure);
+                     } catch (const std::exception& e) {
+                       log::error("connection failed", {{"error", e.what()}});
+                     } catch (...) {
+                       log::error("connection failed");
+                     }
+                   });
   }
 }
 
@@ -198,6 +210,18 @@ asio::awaitable<void> Server::Impl::write_and_close(Connection& conn, Response& 
 }
 
 asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
+  // Unregisters the connection however the session ends, exception included.
+  struct Unregister {
+    Impl& impl;
+    Connection* conn;
+    ~Unregister() {
+      {
+        std::lock_guard lock(impl.mu);
+        impl.connections.erase(conn);
+      }
+      impl.open_connections.add(-1);
+    }
+  } unregister{*this, conn.get()};
   beast::flat_buffer buffer;
   boost::system::error_code ec;
   while (!draining) {
@@ -252,6 +276,10 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
       handler_exceptions.inc();
       log::error("handler failed", {{"target", std::string(req.target())}, {"error", e.what()}});
       res = json_error(Status::internal_server_error, "internal error");
+    } catch (...) {
+      handler_exceptions.inc();
+      log::error("handler failed", {{"target", std::string(req.target())}});
+      res = json_error(Status::internal_server_error, "internal error");
     }
     bool keep_alive = req.keep_alive() && !draining;
     res.version(req.version());
@@ -267,11 +295,6 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
     if (ec || !keep_alive) break;
   }
   conn->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  {
-    std::lock_guard lock(mu);
-    connections.erase(conn.get());
-  }
-  open_connections.add(-1);
 }
 
 }  // namespace wharf::http

@@ -144,3 +144,41 @@ test('SIGTERM under load drains: exit 0, every acked event present after restart
     await w.kill9();
   }
 });
+
+test('SIGTERM while a request body is still arriving: that request is answered and stored, then exit 0', async () => {
+  const net = await import('node:net');
+  const secret = S.newStandardSecret();
+  const w = await Wharf.start({ sources: { app: { verifier: 'standard', secret } } });
+  try {
+    const body = S.standardPayload('drain.test', { pad: 'x'.repeat(2000) });
+    const req = S.signStandard(secret, body, { msgId: `msg_drain_${crypto.randomBytes(4).toString('hex')}` });
+    const head = [`POST /webhooks/app HTTP/1.1`, `Host: ${w.address}`, `Content-Length: ${Buffer.byteLength(body)}`,
+      ...Object.entries(req.headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+    const sock = net.connect(w.port, w.address.slice(0, w.address.lastIndexOf(':')));
+    await new Promise((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
+    let reply = '';
+    sock.on('data', (d) => { reply += d.toString(); });
+    const closed = new Promise((resolve) => sock.once('close', resolve));
+    sock.write(head + body.slice(0, 500));        // headers and part of the body
+    await new Promise((r) => setTimeout(r, 300));
+    const stopping = w.stop();                      // SIGTERM mid-upload
+    await new Promise((r) => setTimeout(r, 300));
+    sock.write(body.slice(500));                    // the rest arrives during the drain
+    await closed;
+    const stop = await stopping;
+    assert.match(reply, /^HTTP\/1\.1 200 /, `reply: ${reply}`);
+    assert.match(reply, /"status":"ok"/);
+    assert.equal(stop.code, 0, JSON.stringify(stop));
+    const id = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)).id;
+    const again = await Wharf.start({ dir: w.dir, sources: { app: { verifier: 'standard', secret } } });
+    try {
+      const r = await again.api(`/events/${id}`);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.payload, body);
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    if (w.alive) w.kill9();
+  }
+});

@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "core/crypto.h"
+#include "core/encoding.h"
 #include "core/time_format.h"
 #include "http/offload.h"
 #include "http/query.h"
@@ -130,7 +131,13 @@ boost::asio::awaitable<http::Response> AdminApi::get_event(std::string_view id) 
   const store::EventDetail& d = **found;
   boost::json::object body = summary_json(d.summary);
   body["content_type"] = d.content_type;
-  body["payload"] = d.payload;
+  // JSON strings must be UTF-8: a payload that is not (an `hmac` source may receive any bytes)
+  // is returned as payload_base64 instead, never as invalid JSON.
+  if (encoding::is_valid_utf8(d.payload)) {
+    body["payload"] = d.payload;
+  } else {
+    body["payload_base64"] = encoding::base64_encode(d.payload);
+  }
   boost::json::array deliveries;
   for (const auto& a : d.deliveries) {
     deliveries.push_back({{"at", format_rfc3339_ms(a.at_ms)},

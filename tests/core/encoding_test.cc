@@ -97,3 +97,24 @@ TEST(UrlEncode, KeepsOnlyUnreservedCharacters) {
 
 }  // namespace
 }  // namespace wharf::encoding
+
+namespace wharf::encoding {
+namespace {
+
+TEST(Utf8, AcceptsWellFormedText) {
+  EXPECT_TRUE(is_valid_utf8(""));
+  EXPECT_TRUE(is_valid_utf8("plain ascii"));
+  EXPECT_TRUE(is_valid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));  // é € 😀
+  EXPECT_TRUE(is_valid_utf8("\xF4\x8F\xBF\xBF"));                           // U+10FFFF
+}
+
+TEST(Utf8, RejectsMalformedSequences) {
+  for (std::string_view bad : {"\xC3", "\xC3(", "\x80", "\xC0\xAF", "\xE0\x80\xAF",
+                               "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80",
+                               "ok\xFF", "\xE2\x82"}) {
+    EXPECT_FALSE(is_valid_utf8(bad)) << testing::PrintToString(bad);
+  }
+}
+
+}  // namespace
+}  // namespace wharf::encoding

@@ -326,6 +326,16 @@ describe('Mailgun (HMAC of timestamp+token per Mailgun docs)', () => {
 });
 
 describe('generic HMAC', () => {
+  test('a binary (non-UTF-8) body is stored byte for byte and read back as payload_base64', async () => {
+    const body = Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0xc3]), crypto.randomBytes(64)]);
+    const req = S.signHmac({ secret: keys.hmac, prefix: 'sha256=', header: 'X-Signature' }, body);
+    req.headers['content-type'] = 'application/octet-stream';
+    const r = await wharf.post('custom', req);
+    assert.equal(r.status, 200, r.text);
+    const ev = await wharf.event(r.json.id);
+    assert.equal(ev.payload, undefined);
+    assert.deepEqual(Buffer.from(ev.payload_base64, 'base64'), body);
+  });
   test('hex + prefix accepted, content hash as the id when the body has none', async () => {
     const body = JSON.stringify({ type: 'thing.happened', n: crypto.randomInt(1e9) });
     const req = S.signHmac({ secret: keys.hmac, prefix: 'sha256=', header: 'X-Signature' }, body);

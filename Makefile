@@ -28,6 +28,7 @@ test: build-dev node-deps
 	ctest --preset dev --output-on-failure -j2
 
 bench: build
+	bench/startup/run
 	bench/ingest/run
 
 lint:

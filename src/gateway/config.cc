@@ -1,8 +1,11 @@
 #include "gateway/config.h"
 
 #include <charconv>
+#include <set>
 
 #include "core/encoding.h"
+#include "dispatch/retry_policy.h"
+#include "dispatch/routes.h"
 
 namespace wharf::gateway {
 
@@ -103,6 +106,15 @@ std::optional<GatewayConfig> load_config(const std::string& path, ConfigErrors& 
   }
   cfg.sources = inbound::load_sources(top["sources"]);
 
+  // Routes and the retry schedule are validated now (every error with its line), so a config
+  // written today keeps working when the dispatcher lands; they do not act yet.
+  std::set<std::string> destination_names;
+  for (const auto& [name, node] : top["destinations"].entries()) destination_names.insert(name);
+  dispatch::RouteTable::load(top["routes"], destination_names);
+  top["dispatch"].allow_only_keys({"retry_schedule"});
+  if (top["dispatch"]["retry_schedule"].present()) {
+    dispatch::read_retry_schedule(top["dispatch"]["retry_schedule"]);
+  }
   for (auto section : {"destinations", "routes", "dispatch", "providers"}) {
     if (top[section].present()) {
       cfg.notices.push_back(std::string(section) +

@@ -70,6 +70,30 @@ bogus: 1
   EXPECT_NE(all.find(":9: bogus: unknown key"), std::string::npos) << all;
 }
 
+TEST(GatewayConfig, ValidatesRoutesAndRetryScheduleAlreadyWithLines) {
+  auto path = write_temp(R"(sources:
+  stripe: { verifier: stripe, secret: "whsec_abc" }
+destinations:
+  app: { url: "http://127.0.0.1:9000/hooks" }
+routes:
+  - match: { source: stripe, types: ["invoice.*"] }
+    to: [ { handler: outreach.billing }, { forward: app } ]
+  - match: { source: "*" }
+    to: [ { forward: nowhere } ]
+dispatch:
+  retry_schedule: [5s, soon]
+)");
+  ConfigErrors errors(path);
+  auto env = env_with({});
+  EXPECT_FALSE(load_config(path, errors, env));
+  std::string all;
+  for (auto& m : errors.messages()) all += m + "\n";
+  EXPECT_NE(all.find(":9:"), std::string::npos) << all;  // the unknown destination
+  EXPECT_NE(all.find("unknown destination 'nowhere'"), std::string::npos) << all;
+  EXPECT_NE(all.find(":11: dispatch.retry_schedule[1]"), std::string::npos) << all;
+  EXPECT_EQ(errors.messages().size(), 2u) << all;
+}
+
 TEST(GatewayConfig, ReportsYamlSyntaxErrorsWithALine) {
   auto path = write_temp("server:\n  listen: [unclosed\n");
   ConfigErrors errors(path);

@@ -16,11 +16,13 @@
 namespace wharf::admin {
 namespace {
 
+// Metadata can come from unsigned headers (X-GitHub-Delivery, Content-Type) that may hold any
+// bytes; JSON needs UTF-8, so invalid bytes are shown as U+FFFD. The stored value is unchanged.
 boost::json::object summary_json(const store::EventSummary& e) {
   return {{"id", e.id},
           {"source", e.source},
-          {"provider_event_id", e.provider_event_id},
-          {"type", e.type},
+          {"provider_event_id", encoding::to_valid_utf8(e.provider_event_id)},
+          {"type", encoding::to_valid_utf8(e.type)},
           {"status", e.status},
           {"attempts", e.attempts},
           {"received_at", format_rfc3339_ms(e.received_at_ms)}};
@@ -130,7 +132,7 @@ boost::asio::awaitable<http::Response> AdminApi::get_event(std::string_view id) 
   if (!*found) co_return http::json_error(http::Status::not_found, "no such event");
   const store::EventDetail& d = **found;
   boost::json::object body = summary_json(d.summary);
-  body["content_type"] = d.content_type;
+  body["content_type"] = encoding::to_valid_utf8(d.content_type);
   // JSON strings must be UTF-8: a payload that is not (an `hmac` source may receive any bytes)
   // is returned as payload_base64 instead, never as invalid JSON.
   if (encoding::is_valid_utf8(d.payload)) {

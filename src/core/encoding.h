@@ -20,5 +20,7 @@ std::optional<std::string> form_url_decode(std::string_view text);
 std::string url_encode(std::string_view text);  // RFC 3986 unreserved characters kept
 // True when `text` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
 bool is_valid_utf8(std::string_view text);
+// `text` with every byte that does not start a well-formed sequence replaced by U+FFFD.
+std::string to_valid_utf8(std::string_view text);
 
 }  // namespace wharf::encoding

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "dispatch/glob.h"
+#include "dispatch/retry_policy.h"
 
 namespace wharf::dispatch {
 namespace {
@@ -85,27 +86,6 @@ void read_targets(const ConfigNode& to, const std::set<std::string>& destination
   }
 }
 
-std::optional<std::vector<std::chrono::milliseconds>> read_schedule(const ConfigNode& node) {
-  if (!node.present()) return std::nullopt;
-  if (!node.is_list()) {
-    node.error("expected a list of delays, e.g. [5s, 30s, 2m]");
-    return std::nullopt;
-  }
-  std::vector<ConfigNode> items = node.items();
-  if (items.empty()) node.error("must not be empty (omit it to use dispatch.retry_schedule)");
-  std::vector<std::chrono::milliseconds> delays;
-  for (const ConfigNode& item : items) {
-    auto delay = item.duration();
-    if (!delay) continue;
-    if (delay->count() <= 0) {
-      item.error("a retry delay must be greater than 0");
-      continue;
-    }
-    delays.push_back(*delay);
-  }
-  return delays;
-}
-
 Route read_route(const ConfigNode& node, const std::set<std::string>& destination_names) {
   Route route;
   route.line = node.line();
@@ -113,7 +93,12 @@ Route read_route(const ConfigNode& node, const std::set<std::string>& destinatio
   read_match(node["match"], route);
   read_targets(node["to"], destination_names, route);
   route.continue_matching = node["continue"].bool_or(false);
-  route.retry_schedule = read_schedule(node["retry_schedule"]);
+  // The same reader and limits as dispatch.retry_schedule (entries, maximum delay).
+  if (node["retry_schedule"].present()) {
+    if (auto schedule = read_retry_schedule(node["retry_schedule"])) {
+      route.retry_schedule = std::move(schedule->delays);
+    }
+  }
   return route;
 }
 

@@ -111,6 +111,9 @@ std::optional<GatewayConfig> load_config(const std::string& path, ConfigErrors& 
   std::set<std::string> destination_names;
   for (const auto& [name, node] : top["destinations"].entries()) destination_names.insert(name);
   dispatch::RouteTable::load(top["routes"], destination_names);
+  if (top["dispatch"].present() && !top["dispatch"].is_map()) {
+    top["dispatch"].error("expected a map (dispatch: { retry_schedule: [...] })");
+  }
   top["dispatch"].allow_only_keys({"retry_schedule"});
   if (top["dispatch"]["retry_schedule"].present()) {
     dispatch::read_retry_schedule(top["dispatch"]["retry_schedule"]);

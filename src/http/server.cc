@@ -215,6 +215,7 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
     Impl& impl;
     Connection* conn;
     ~Unregister() {
+      if (conn->busy) impl.in_flight.fetch_sub(1);  // ended by an exception mid-request
       {
         std::lock_guard lock(impl.mu);
         impl.connections.erase(conn);

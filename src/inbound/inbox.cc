@@ -40,6 +40,7 @@ struct Inbox::SourceState {
         unavailable(req(m, "unavailable")),
         wrong_method(req(m, "method_not_allowed")),
         challenge(req(m, "challenge")),
+        too_many_events(req(m, "too_many_events")),
         events_stored(m.counter("wharf_webhook_events_total", "Inbound events by source and result",
                                 {{"source", source.name}, {"result", "stored"}})),
         events_duplicate(m.counter("wharf_webhook_events_total",
@@ -65,7 +66,7 @@ struct Inbox::SourceState {
 
   Source source;
   observe::Counter &stored, &duplicate, &rejected, &malformed, &unavailable, &wrong_method,
-      &challenge;
+      &challenge, &too_many_events;
   observe::Counter &events_stored, &events_duplicate;
   observe::Histogram& latency;
   observe::Counter* verify_failures[5] = {};
@@ -113,7 +114,7 @@ boost::asio::awaitable<http::Response> Inbox::handle(http::Request& req,
     co_return http::error_response(parsed.error());
   }
   if (parsed->events.size() > kMaxEventsPerRequest) {
-    st.malformed.inc();
+    st.too_many_events.inc();
     co_return http::json_error(http::Status::payload_too_large,
                                "too many events in one request (at most " +
                                    std::to_string(kMaxEventsPerRequest) + ")");

@@ -49,7 +49,8 @@ struct ParsedEvent {
                                   // (a form post stored as JSON); empty: the request's
   // A signed value the sender never reuses (Mailgun's token). The store refuses a second event of
   // the same source carrying it, because the signature does not cover the body: a captured
-  // signature must not authenticate other payloads. Empty: the scheme has none.
+  // signature must not authenticate other payloads. Empty: the scheme has none. Only for schemes
+  // with one event per request: a replay answers the whole request with 401.
   std::string replay_nonce;
 };
 

@@ -166,6 +166,18 @@ describe('GitHub (@octokit/webhooks-methods sign)', () => {
     const req = await S.signGithub(S.newHmacSecret(), JSON.stringify({ zen: 'x' }), { event: 'ping' });
     await rejected('github', req, req.delivery);
   });
+  test('a delivery id with non-UTF-8 bytes (unsigned header) keeps the admin API valid JSON', async () => {
+    const delivery = `bad-\xff-${crypto.randomBytes(4).toString('hex')}`;  // byte 0xFF on the wire
+    const req = await S.signGithub(keys.github, JSON.stringify({ zen: 'x' }), { event: 'ping', delivery });
+    const r = await wharf.post('github', req);
+    assert.equal(r.status, 200, r.text);
+    const res = await fetch(wharf.url('/api/v1/events?source=github'), { headers: { authorization: `Bearer ${wharf.adminToken}` } });
+    assert.equal(res.status, 200);
+    // Decode the raw bytes strictly: a lenient decoder would hide invalid UTF-8 in the response.
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(await res.arrayBuffer());
+    const listed = JSON.parse(text).events.find((e) => e.id === r.json.id);
+    assert.equal(listed.provider_event_id, delivery.replace('\xff', '\ufffd'));
+  });
 });
 
 describe('SendGrid (ECDSA P-256, verified first by @sendgrid/eventwebhook)', () => {
@@ -282,11 +294,17 @@ describe('Mailgun (HMAC of timestamp+token per Mailgun docs)', () => {
     const ev = await wharf.event(r.json.id);
     assert.equal(ev.source, 'mailgun');
     assert.equal(ev.type, 'bounced');
-    assert.equal(ev.provider_event_id, messageId);
+    // Every event about one message carries its Message-Id: the per-delivery token is the id.
+    assert.equal(ev.provider_event_id, sig.token);
     // Stored either as the raw form or as a JSON object of its fields; every field, decoded.
     let stored;
     try { stored = JSON.parse(ev.payload); } catch { stored = Object.fromEntries(new URLSearchParams(ev.payload)); }
     for (const [k, v] of Object.entries(fields)) assert.equal(stored[k], v, `field ${k} in ${ev.payload}`);
+    // A later event about the same message is a new event, not a duplicate.
+    const next = { ...fields, event: 'complained', ...S.mailgunSignature(keys.mailgun) };
+    const r2 = await wharf.post('mailgun', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(next).toString() });
+    assert.equal(r2.json?.status, 'ok', r2.text);
+    assert.notEqual(r2.json.id, r.json.id);
   });
   test('multipart form with a wrong key refused', async () => {
     const sig = S.mailgunSignature(S.newHmacSecret());

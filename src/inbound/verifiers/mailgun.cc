@@ -104,51 +104,6 @@ std::optional<SignatureFields> signature_fields(const MailgunBody& body) {
   return out;
 }
 
-// Length of the well-formed UTF-8 sequence that starts `s` (RFC 3629 §4), 0 when there is none.
-std::size_t utf8_sequence_length(std::string_view s) {
-  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(0);
-  if (c < 0x80) return 1;
-  std::size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // the range allowed for the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;  // overlong
-    if (c == 0xED) hi = 0x9F;  // surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;  // overlong
-    if (c == 0xF4) hi = 0x8F;  // beyond U+10FFFF
-  } else {
-    return 0;
-  }
-  if (s.size() < len || b(1) < lo || b(1) > hi) return 0;
-  for (std::size_t k = 2; k < len; ++k) {
-    if (b(k) < 0x80 || b(k) > 0xBF) return 0;
-  }
-  return len;
-}
-
-// `text` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD,
-// so that the payload is valid JSON for every consumer.
-std::string valid_utf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  while (!text.empty()) {
-    std::size_t len = utf8_sequence_length(text);
-    if (len == 0) {
-      out += "\xEF\xBF\xBD";
-      len = 1;
-    } else {
-      out.append(text.substr(0, len));
-    }
-    text.remove_prefix(len);
-  }
-  return out;
-}
-
 // Message-Id from the `message-headers` field: a JSON list of [name, value] pairs.
 std::string message_id_from_headers(const std::vector<FormField>& fields) {
   const FormField* f = find_text_field(fields, "message-headers");
@@ -172,14 +127,14 @@ std::string form_payload(const std::vector<FormField>& fields) {
   boost::json::array attachments;
   for (const auto& f : fields) {
     if (f.filename) {
-      attachments.push_back(boost::json::object{{"field", valid_utf8(f.name)},
-                                                {"filename", valid_utf8(*f.filename)},
-                                                {"content_type", valid_utf8(f.content_type)},
+      attachments.push_back(boost::json::object{{"field", encoding::to_valid_utf8(f.name)},
+                                                {"filename", encoding::to_valid_utf8(*f.filename)},
+                                                {"content_type", encoding::to_valid_utf8(f.content_type)},
                                                 {"size", f.value.size()}});
       continue;
     }
-    std::string name = valid_utf8(f.name);
-    if (!obj.contains(name)) obj[name] = valid_utf8(f.value);
+    std::string name = encoding::to_valid_utf8(f.name);
+    if (!obj.contains(name)) obj[name] = encoding::to_valid_utf8(f.value);
   }
   if (!attachments.empty()) obj["attachments"] = std::move(attachments);
   return boost::json::serialize(obj);
@@ -250,13 +205,20 @@ class MailgunVerifier final : public Verifier {
     } else {
       const auto& fields = body->fields;
       if (auto* f = find_text_field(fields, "event")) ev.type = f->value;
-      if (ev.type.empty()) ev.type = "inbound";
-      for (std::string_view name : {"Message-Id", "message-id"}) {
-        if (auto* f = find_text_field(fields, name); f && ev.provider_event_id.empty()) {
-          ev.provider_event_id = f->value;
+      if (ev.type.empty()) {
+        // An inbound message (a route's forward()): the message itself is the event, so its
+        // Message-Id identifies it across Mailgun's retries.
+        ev.type = "inbound";
+        for (std::string_view name : {"Message-Id", "message-id"}) {
+          if (auto* f = find_text_field(fields, name); f && ev.provider_event_id.empty()) {
+            ev.provider_event_id = f->value;
+          }
         }
+        if (ev.provider_event_id.empty()) ev.provider_event_id = message_id_from_headers(fields);
       }
-      if (ev.provider_event_id.empty()) ev.provider_event_id = message_id_from_headers(fields);
+      // A legacy form event webhook (an `event` field: delivered, opened, ...) is about a
+      // message: every event of that message carries its Message-Id, so it falls back to the
+      // token below, which is unique per delivery.
       ev.payload = form_payload(fields);
       ev.content_type = "application/json";
     }

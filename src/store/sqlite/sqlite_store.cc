@@ -23,6 +23,8 @@ constexpr std::string_view kInsertEvent =
     "ON CONFLICT DO NOTHING";
 constexpr std::string_view kFindByProviderId =
     "SELECT id FROM events WHERE source = ?1 AND provider_event_id = ?2";
+constexpr std::string_view kFindByReplayNonce =
+    "SELECT 1 FROM events WHERE source = ?1 AND replay_nonce = ?2";
 constexpr std::string_view kSummaryColumns =
     "id, source, provider_event_id, type, status, attempts, received_at";
 
@@ -69,6 +71,7 @@ class SqliteStore final : public Store {
       : path_(std::move(path)), options_(options), writer_db_(std::move(writer)) {
     insert_ = Statement(writer_db_.get(), kInsertEvent);
     find_ = Statement(writer_db_.get(), kFindByProviderId);
+    find_nonce_ = Statement(writer_db_.get(), kFindByReplayNonce);
     // Continue after the highest id ever issued, so ids stay increasing across restarts even if
     // the clock stepped back.
     Statement max_id(writer_db_.get(), "SELECT coalesce(max(id), 0) FROM events");
@@ -300,12 +303,22 @@ class SqliteStore final : public Store {
     if (rc == SQLITE_ROW) {
       outcome.id = format_event_id(static_cast<std::uint64_t>(find_.integer(0)));
       outcome.duplicate = true;
-    } else {
-      outcome.replayed = true;
     }
     find_.reset();
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
       return make_error(Errc::kUnavailable, writer_db_.last_error());
+    }
+    if (!outcome.duplicate) {
+      // Only a used nonce may explain the refusal; anything else (an id clash) is an error, so
+      // the sender retries rather than being told its signature was replayed.
+      bool nonce_used = false;
+      if (!e.replay_nonce.empty()) {
+        find_nonce_.bind(1, e.source).bind(2, e.replay_nonce);
+        nonce_used = find_nonce_.step() == SQLITE_ROW;
+        find_nonce_.reset();
+      }
+      if (!nonce_used) return make_error(Errc::kUnavailable, "event refused by the store");
+      outcome.replayed = true;
     }
     return outcome;
   }
@@ -332,6 +345,7 @@ class SqliteStore final : public Store {
   Connection writer_db_;  // writer thread only (and the constructor)
   Statement insert_;
   Statement find_;
+  Statement find_nonce_;
   EventIdSequence ids_;  // writer thread only
   observe::Histogram* batch_size_ = nullptr;
   observe::Histogram* commit_seconds_ = nullptr;

@@ -234,6 +234,21 @@ describe('health, readiness, metrics', () => {
     assert.equal((await wharf.request('GET', '/readyz')).status, 200);
   });
 
+  test('HEAD is answered without a body, and the keep-alive connection stays in sync', async () => {
+    const sock = net.connect(wharf.port, wharf.host);
+    await new Promise((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
+    let data = '';
+    sock.on('data', (d) => { data += d.toString('latin1'); });
+    sock.write(`HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    await new Promise((resolve) => sock.once('close', resolve));
+    const responses = data.split(/(?=HTTP\/1\.1 )/);
+    assert.equal(responses.length, 2, data);
+    assert.match(responses[0], /^HTTP\/1\.1 200 /);
+    assert.match(responses[0], /Content-Length: \d+\r\n/);
+    assert.ok(responses[0].endsWith('\r\n\r\n'), `HEAD carried a body: ${JSON.stringify(responses[0])}`);
+    assert.match(responses[1], /^HTTP\/1\.1 200 [^]*\r\n\r\n\{"status":"ok"\}$/);
+  });
+
   test('/metrics is Prometheus text with wharf_ counters that move', async () => {
     const scrape = async () => {
       const r = await wharf.request('GET', '/metrics');

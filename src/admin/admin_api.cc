@@ -76,13 +76,15 @@ boost::asio::awaitable<http::Response> AdminApi::handle(http::Request& req, std:
   }
   constexpr std::string_view kEvents = "/events";
   if (path == kEvents || path == "/events/") {
-    if (req.method() != http::Verb::get) co_return http::json_error(http::Status::method_not_allowed, "use GET");
+    if (req.method() != http::Verb::get)
+      co_return http::json_error(http::Status::method_not_allowed, "use GET");
     co_return co_await list_events(query);
   }
   if (path.starts_with("/events/")) {
     std::string_view id = path.substr(kEvents.size() + 1);
     if (id.find('/') == std::string_view::npos) {
-      if (req.method() != http::Verb::get) co_return http::json_error(http::Status::method_not_allowed, "use GET");
+      if (req.method() != http::Verb::get)
+        co_return http::json_error(http::Status::method_not_allowed, "use GET");
       co_return co_await get_event(id);
     }
   }
@@ -94,8 +96,10 @@ boost::asio::awaitable<http::Response> AdminApi::list_events(std::string_view qu
   auto params = http::parse_query(query);
   if (!params) co_return http::json_error(http::Status::bad_request, "malformed query string");
   for (const auto& [key, value] : *params) {
-    if (key == "source") filter.source = value;
-    else if (key == "type") filter.type = value;
+    if (key == "source")
+      filter.source = value;
+    else if (key == "type")
+      filter.type = value;
     else if (key == "status") {
       if (!known_status(value)) {
         co_return http::json_error(http::Status::bad_request,
@@ -120,8 +124,10 @@ boost::asio::awaitable<http::Response> AdminApi::list_events(std::string_view qu
   boost::json::array events;
   for (const auto& e : page->events) events.push_back(summary_json(e));
   boost::json::object body{{"events", std::move(events)}};
-  if (page->next_cursor) body["next_cursor"] = *page->next_cursor;
-  else body["next_cursor"] = nullptr;
+  if (page->next_cursor)
+    body["next_cursor"] = *page->next_cursor;
+  else
+    body["next_cursor"] = nullptr;
   co_return http::json_response(http::Status::ok, body);
 }
 

@@ -37,19 +37,28 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   if (i == 0) return std::nullopt;
   std::string_view unit = text.substr(i);
   std::int64_t ms_per = 0;
-  if (unit == "ms") ms_per = 1;
-  else if (unit == "s") ms_per = 1000;
-  else if (unit == "m") ms_per = 60'000;
-  else if (unit == "h") ms_per = 3'600'000;
-  else if (unit == "d") ms_per = 86'400'000;
-  else return std::nullopt;
+  if (unit == "ms")
+    ms_per = 1;
+  else if (unit == "s")
+    ms_per = 1000;
+  else if (unit == "m")
+    ms_per = 60'000;
+  else if (unit == "h")
+    ms_per = 3'600'000;
+  else if (unit == "d")
+    ms_per = 86'400'000;
+  else
+    return std::nullopt;
   if (n > INT64_MAX / ms_per) return std::nullopt;
   return std::chrono::milliseconds(n * ms_per);
 }
 
 ConfigNode::ConfigNode(YAML::Node node, std::string path, ConfigErrors* errors,
                        const EnvLookup* env, int parent_line)
-    : node_(std::move(node)), path_(std::move(path)), errors_(errors), env_(env),
+    : node_(std::move(node)),
+      path_(std::move(path)),
+      errors_(errors),
+      env_(env),
       parent_line_(parent_line) {}
 
 int ConfigNode::line() const {

@@ -69,7 +69,8 @@ class ConfigNode {
   std::int64_t int_or(std::int64_t fallback, std::int64_t min, std::int64_t max) const;
   bool bool_or(bool fallback) const;
   // A string that must be one of `choices`; records an error listing them otherwise.
-  std::string choice_or(std::string fallback, std::initializer_list<std::string_view> choices) const;
+  std::string choice_or(std::string fallback,
+                        std::initializer_list<std::string_view> choices) const;
 
   // Records an error at this node.
   void error(std::string_view why) const;

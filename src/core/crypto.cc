@@ -1,9 +1,5 @@
 #include "core/crypto.h"
 
-#include <unordered_map>
-
-#include <atomic>
-
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -12,7 +8,9 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include <atomic>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace wharf::crypto {
 namespace {

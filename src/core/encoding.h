@@ -8,9 +8,9 @@
 
 namespace wharf::encoding {
 
-std::string hex_encode(std::string_view bytes);  // lowercase
+std::string hex_encode(std::string_view bytes);                // lowercase
 std::optional<std::string> hex_decode(std::string_view text);  // either case
-std::string base64_encode(std::string_view bytes);  // standard alphabet, padded
+std::string base64_encode(std::string_view bytes);             // standard alphabet, padded
 // Accepts the standard alphabet, with or without padding.
 std::optional<std::string> base64_decode(std::string_view text);
 std::string base64url_encode(std::string_view bytes);  // URL-safe alphabet, no padding

@@ -25,10 +25,18 @@ void set_level(Level level);
 bool parse_level(std::string_view text, Level* out);
 
 void write(Level level, std::string_view msg, std::initializer_list<Field> fields = {});
-inline void debug(std::string_view msg, std::initializer_list<Field> f = {}) { write(Level::kDebug, msg, f); }
-inline void info(std::string_view msg, std::initializer_list<Field> f = {}) { write(Level::kInfo, msg, f); }
-inline void warn(std::string_view msg, std::initializer_list<Field> f = {}) { write(Level::kWarn, msg, f); }
-inline void error(std::string_view msg, std::initializer_list<Field> f = {}) { write(Level::kError, msg, f); }
+inline void debug(std::string_view msg, std::initializer_list<Field> f = {}) {
+  write(Level::kDebug, msg, f);
+}
+inline void info(std::string_view msg, std::initializer_list<Field> f = {}) {
+  write(Level::kInfo, msg, f);
+}
+inline void warn(std::string_view msg, std::initializer_list<Field> f = {}) {
+  write(Level::kWarn, msg, f);
+}
+inline void error(std::string_view msg, std::initializer_list<Field> f = {}) {
+  write(Level::kError, msg, f);
+}
 bool enabled(Level level);
 
 }  // namespace wharf::log

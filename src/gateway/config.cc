@@ -89,9 +89,10 @@ std::optional<GatewayConfig> load_config(const std::string& path, ConfigErrors& 
   top["storage"].allow_only_keys({"url"});
   cfg.storage_url = top["storage"]["url"].str_or(cfg.storage_url);
   if (!cfg.storage_url.starts_with("sqlite://")) {
-    top["storage"]["url"].error(cfg.storage_url.starts_with("postgres")
-                                    ? "PostgreSQL storage is not in this version yet; use sqlite://PATH"
-                                    : "expected sqlite://PATH");
+    top["storage"]["url"].error(
+        cfg.storage_url.starts_with("postgres")
+            ? "PostgreSQL storage is not in this version yet; use sqlite://PATH"
+            : "expected sqlite://PATH");
   }
   top["coordination"].allow_only_keys({"url"});
   cfg.coordination_url = top["coordination"]["url"].str_or("local");

@@ -1,5 +1,8 @@
 #include "gateway/gateway.h"
 
+#include <pthread.h>
+#include <sys/resource.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -7,8 +10,6 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
-#include <pthread.h>
-#include <sys/resource.h>
 #include <thread>
 
 #include "admin/admin_api.h"
@@ -76,15 +77,16 @@ int serve(GatewayConfig config) {
   std::signal(SIGXFSZ, SIG_IGN);
   std::signal(SIGPIPE, SIG_IGN);
   // Each connection is a file descriptor: use the hard limit, not the usual soft 1024.
-  if (rlimit nofile{}; getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+  if (rlimit nofile{};
+      getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
     nofile.rlim_cur = nofile.rlim_max;
     setrlimit(RLIMIT_NOFILE, &nofile);
   }
   for (const auto& n : config.notices) log::warn("config notice", {{"notice", n}});
 
   observe::Registry metrics;
-  int threads = config.threads > 0 ? config.threads
-                                   : std::max(1u, std::thread::hardware_concurrency());
+  int threads =
+      config.threads > 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context ioc(threads);
   store::StoreOptions store_options;
   store_options.metrics = &metrics;
@@ -99,7 +101,11 @@ int serve(GatewayConfig config) {
 
   inbound::Inbox inbox(std::move(config.sources), *store, SystemClock::instance(), metrics);
   admin::AdminApi admin(config.admin_tokens, *store, blocking_pool.get_executor(), metrics);
-  Routes routes{inbox, admin, *store, metrics, blocking_pool.get_executor(),
+  Routes routes{inbox,
+                admin,
+                *store,
+                metrics,
+                blocking_pool.get_executor(),
                 metrics.counter("wharf_readyz_failures_total", "Readiness probes that failed")};
   http::Server server(ioc, config.server, routes, metrics);
   auto bound = server.listen();

@@ -41,9 +41,8 @@ boost::asio::awaitable<std::invoke_result_t<F&>> offload(const boost::asio::any_
               return make_error(Errc::kUnavailable, std::string("storage failure: ") + e.what());
             }
           }();
-          asio::post(home, [h = std::move(h), r = std::move(r)]() mutable {
-            std::move(h)(std::move(r));
-          });
+          asio::post(
+              home, [h = std::move(h), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
         });
       },
       asio::use_awaitable, std::forward<F>(f));

@@ -7,13 +7,20 @@ namespace wharf::http {
 
 Status status_for(Errc code) {
   switch (code) {
-    case Errc::kInvalidArgument: return Status::bad_request;
-    case Errc::kUnauthenticated: return Status::unauthorized;
-    case Errc::kNotFound: return Status::not_found;
-    case Errc::kMethodNotAllowed: return Status::method_not_allowed;
-    case Errc::kTooLarge: return Status::payload_too_large;
-    case Errc::kUnavailable: return Status::service_unavailable;
-    case Errc::kInternal: return Status::internal_server_error;
+    case Errc::kInvalidArgument:
+      return Status::bad_request;
+    case Errc::kUnauthenticated:
+      return Status::unauthorized;
+    case Errc::kNotFound:
+      return Status::not_found;
+    case Errc::kMethodNotAllowed:
+      return Status::method_not_allowed;
+    case Errc::kTooLarge:
+      return Status::payload_too_large;
+    case Errc::kUnavailable:
+      return Status::service_unavailable;
+    case Errc::kInternal:
+      return Status::internal_server_error;
   }
   return Status::internal_server_error;
 }

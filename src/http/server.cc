@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <array>
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -7,14 +9,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/asio/write.hpp>
-#include <array>
-#include <atomic>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -44,8 +44,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         options(std::move(opts)),
         handler(std::move(h)),
         acceptor(asio::make_strand(ioc)),
-        connections_total(metrics.counter("wharf_http_connections_total",
-                                          "TCP connections accepted")),
+        connections_total(
+            metrics.counter("wharf_http_connections_total", "TCP connections accepted")),
         open_connections(metrics.gauge("wharf_http_open_connections", "TCP connections open")),
         too_large(metrics.counter("wharf_http_rejected_requests_total",
                                   "Requests refused before reaching a handler",
@@ -94,7 +94,8 @@ Server::~Server() = default;
 Result<tcp::endpoint> Server::listen() {
   boost::system::error_code ec;
   auto address = asio::ip::make_address(impl_->options.host, ec);
-  if (ec) return make_error(Errc::kInvalidArgument, "invalid listen address " + impl_->options.host);
+  if (ec)
+    return make_error(Errc::kInvalidArgument, "invalid listen address " + impl_->options.host);
   tcp::endpoint ep(address, impl_->options.port);
   auto& a = impl_->acceptor;
   a.open(ep.protocol(), ec);
@@ -110,8 +111,9 @@ Result<tcp::endpoint> Server::listen() {
 }
 
 void Server::start() {
-  asio::co_spawn(impl_->acceptor.get_executor(),
-                 [self = impl_]() { return self->accept_loop(); }, asio::detached);
+  asio::co_spawn(
+      impl_->acceptor.get_executor(), [self = impl_]() { return self->accept_loop(); },
+      asio::detached);
 }
 
 void Server::drain() {
@@ -168,18 +170,19 @@ asio::awaitable<void> Server::Impl::accept_loop() {
     open_connections.add(1);
     // An exception escaping a session (e.g. out of memory) ends that connection only: with
     // `detached` it would be rethrown from io_context::run() and end the process.
-    asio::co_spawn(conn->stream.get_executor(), [self, conn]() { return self->session(conn); },
-                   [self](std::exception_ptr failure) {
-                     if (!failure) return;
-                     self->handler_exceptions.inc();
-                     try {
-                       std::rethrow_exception(failure);
-                     } catch (const std::exception& e) {
-                       log::error("connection failed", {{"error", e.what()}});
-                     } catch (...) {
-                       log::error("connection failed");
-                     }
-                   });
+    asio::co_spawn(
+        conn->stream.get_executor(), [self, conn]() { return self->session(conn); },
+        [self](std::exception_ptr failure) {
+          if (!failure) return;
+          self->handler_exceptions.inc();
+          try {
+            std::rethrow_exception(failure);
+          } catch (const std::exception& e) {
+            log::error("connection failed", {{"error", e.what()}});
+          } catch (...) {
+            log::error("connection failed");
+          }
+        });
   }
 }
 
@@ -245,14 +248,15 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
     std::optional<Response> refusal;
     if (ec == beast::http::error::body_limit) {
       too_large.inc();
-      refusal = json_error(Status::payload_too_large,
-                           "body exceeds max_body_bytes (" +
-                               std::to_string(options.max_body_bytes) + ")");
+      refusal =
+          json_error(Status::payload_too_large, "body exceeds max_body_bytes (" +
+                                                    std::to_string(options.max_body_bytes) + ")");
     } else if (ec == beast::http::error::header_limit) {
       headers_too_large.inc();
       refusal = json_error(Status::request_header_fields_too_large, "request headers too large");
-    } else if (ec && ec.category() == beast::http::make_error_code(
-                                          beast::http::error::end_of_stream).category() &&
+    } else if (ec &&
+               ec.category() ==
+                   beast::http::make_error_code(beast::http::error::end_of_stream).category() &&
                ec != beast::http::error::end_of_stream &&
                ec != beast::http::error::partial_message) {
       // Parse errors get a 400; disconnects, timeouts and drain cancellations just close.

@@ -22,8 +22,8 @@ namespace wharf::http {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  unsigned short port = 8080;             // 0 picks a free port
-  std::size_t max_body_bytes = 1 << 20;   // larger bodies get 413
+  unsigned short port = 8080;            // 0 picks a free port
+  std::size_t max_body_bytes = 1 << 20;  // larger bodies get 413
   std::size_t max_header_bytes = 32 << 10;
   std::chrono::milliseconds read_timeout{30'000};  // per request body once its headers are in,
                                                    // and per response write

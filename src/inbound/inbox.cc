@@ -52,10 +52,10 @@ struct Inbox::SourceState {
     for (auto reason : {VerifyFailure::Reason::kMissing, VerifyFailure::Reason::kMalformed,
                         VerifyFailure::Reason::kMismatch, VerifyFailure::Reason::kTimestamp,
                         VerifyFailure::Reason::kReplayed}) {
-      verify_failures[static_cast<int>(reason)] = &m.counter(
-          "wharf_webhook_verification_failures_total",
-          "Signature verification failures by source and reason",
-          {{"source", source.name}, {"reason", std::string(reason_label(reason))}});
+      verify_failures[static_cast<int>(reason)] =
+          &m.counter("wharf_webhook_verification_failures_total",
+                     "Signature verification failures by source and reason",
+                     {{"source", source.name}, {"reason", std::string(reason_label(reason))}});
     }
   }
 
@@ -115,9 +115,9 @@ boost::asio::awaitable<http::Response> Inbox::handle(http::Request& req,
   }
   if (parsed->events.size() > kMaxEventsPerRequest) {
     st.too_many_events.inc();
-    co_return http::json_error(http::Status::payload_too_large,
-                               "too many events in one request (at most " +
-                                   std::to_string(kMaxEventsPerRequest) + ")");
+    co_return http::json_error(
+        http::Status::payload_too_large,
+        "too many events in one request (at most " + std::to_string(kMaxEventsPerRequest) + ")");
   }
   if (parsed->reply_json) {
     st.challenge.inc();
@@ -131,9 +131,9 @@ boost::asio::awaitable<http::Response> Inbox::handle(http::Request& req,
   events.reserve(parsed->events.size());
   for (auto& p : parsed->events) {
     events.push_back(store::NewEvent{
-        st.source.name, std::move(p.provider_event_id), std::move(p.type),
-        std::move(p.payload), p.content_type.empty() ? content_type : std::move(p.content_type),
-        now_ms, std::move(p.replay_nonce)});
+        st.source.name, std::move(p.provider_event_id), std::move(p.type), std::move(p.payload),
+        p.content_type.empty() ? content_type : std::move(p.content_type), now_ms,
+        std::move(p.replay_nonce)});
   }
   bool batch = parsed->batch || events.size() != 1;
 
@@ -172,9 +172,12 @@ boost::asio::awaitable<http::Response> Inbox::handle(http::Request& req,
   (all_duplicates ? st.duplicate : st.stored).inc();
   boost::json::object body;
   body["status"] = all_duplicates ? "duplicate" : "ok";
-  if (first_new) body["id"] = *first_new;
-  else if (!result->empty()) body["id"] = result->front().id;
-  else body["id"] = nullptr;
+  if (first_new)
+    body["id"] = *first_new;
+  else if (!result->empty())
+    body["id"] = result->front().id;
+  else
+    body["id"] = nullptr;
   if (batch) {
     body["ids"] = std::move(ids);
     body["duplicates"] = duplicates;

@@ -32,8 +32,8 @@ std::vector<Source> load_sources(const ConfigNode& sources) {
       names += n;
     }
     if (!known) {
-      node["verifier"].error("unknown verifier '" + *verifier_name + "' (expected one of: " +
-                             names + ")");
+      node["verifier"].error("unknown verifier '" + *verifier_name +
+                             "' (expected one of: " + names + ")");
       continue;
     }
     auto verifier = make_verifier(*verifier_name, node);

@@ -44,9 +44,9 @@ struct ParsedEvent {
   std::string provider_event_id;  // dedup key; a content hash ("sha256:<hex>") when none is given
   std::string type;               // e.g. "invoice.paid"; "unknown" when the payload has none
   std::string payload;            // the body as received, or one batch element re-serialised as
-                                  // compact JSON (SendGrid), or a form post as a JSON object (Mailgun)
-  std::string content_type;       // the payload's type when it differs from the request's
-                                  // (a form post stored as JSON); empty: the request's
+                        // compact JSON (SendGrid), or a form post as a JSON object (Mailgun)
+  std::string content_type;  // the payload's type when it differs from the request's
+                             // (a form post stored as JSON); empty: the request's
   // A signed value the sender never reuses (Mailgun's token). The store refuses a second event of
   // the same source carrying it, because the signature does not cover the body: a captured
   // signature must not authenticate other payloads. Empty: the scheme has none. Only for schemes
@@ -85,7 +85,8 @@ class Signer {
  public:
   virtual ~Signer() = default;
   // `body` is the unsigned payload; `content_type` its type; `message_id` an id for schemes that
-  // sign one (Standard Webhooks). Schemes that carry the signature in the body (Mailgun) rewrite it.
+  // sign one (Standard Webhooks). Schemes that carry the signature in the body (Mailgun) rewrite
+  // it.
   virtual SignedRequest sign(std::string body, std::string content_type, std::int64_t now_s,
                              std::string_view message_id) const = 0;
 };

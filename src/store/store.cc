@@ -22,8 +22,7 @@ Result<std::unique_ptr<Store>> open_store(std::string_view url, const StoreOptio
     return make_error(Errc::kInvalidArgument,
                       "the PostgreSQL engine is not in this build yet (use sqlite://PATH)");
   }
-  return make_error(Errc::kInvalidArgument,
-                    "unknown storage URL scheme (expected sqlite://PATH)");
+  return make_error(Errc::kInvalidArgument, "unknown storage URL scheme (expected sqlite://PATH)");
 }
 
 }  // namespace wharf::store

@@ -79,7 +79,7 @@ struct EventFilter {
   std::optional<std::string> source;
   std::optional<std::string> type;
   std::optional<std::string> status;
-  int limit = 50;             // 1..1000
+  int limit = 50;                     // 1..1000
   std::optional<std::string> cursor;  // from a previous EventPage::next_cursor (an event id)
 };
 

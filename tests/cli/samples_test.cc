@@ -1,4 +1,3 @@
-#include "support/verifier_test_support.h"
 #include "cli/samples.h"
 
 #include <gtest/gtest.h>
@@ -12,6 +11,7 @@
 #include "core/encoding.h"
 #include "inbound/form.h"
 #include "inbound/verifier.h"
+#include "support/verifier_test_support.h"
 
 namespace wharf::cli {
 namespace {

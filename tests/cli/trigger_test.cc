@@ -10,10 +10,10 @@
 #include <sstream>
 #include <thread>
 
-#include "support/verifier_test_support.h"
 #include "cli/trigger_command.h"
 #include "core/config_node.h"
 #include "inbound/verifier.h"
+#include "support/verifier_test_support.h"
 
 namespace wharf::cli {
 namespace {
@@ -62,7 +62,6 @@ class FakePoster final : public WebhookPoster {
   long status = 200;
   bool fail_network = false;
 };
-
 
 int count_lines(const std::string& s) {
   return static_cast<int>(std::count(s.begin(), s.end(), '\n'));

@@ -109,9 +109,8 @@ TEST(Utf8, AcceptsWellFormedText) {
 }
 
 TEST(Utf8, RejectsMalformedSequences) {
-  for (std::string_view bad : {"\xC3", "\xC3(", "\x80", "\xC0\xAF", "\xE0\x80\xAF",
-                               "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80",
-                               "ok\xFF", "\xE2\x82"}) {
+  for (std::string_view bad : {"\xC3", "\xC3(", "\x80", "\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80",
+                               "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "ok\xFF", "\xE2\x82"}) {
     EXPECT_FALSE(is_valid_utf8(bad)) << testing::PrintToString(bad);
   }
 }

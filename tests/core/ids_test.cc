@@ -15,7 +15,8 @@ TEST(EventId, FormatsAndParsesEveryBitPattern) {
 }
 
 TEST(EventId, SortsLikeItsNumber) {
-  EXPECT_LT(format_event_id(1'700'000'000'000ULL << 20), format_event_id(1'700'000'000'001ULL << 20));
+  EXPECT_LT(format_event_id(1'700'000'000'000ULL << 20),
+            format_event_id(1'700'000'000'001ULL << 20));
 }
 
 TEST(EventId, RejectsAnythingElse) {

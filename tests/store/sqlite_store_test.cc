@@ -33,8 +33,13 @@ class SqliteStoreTest : public ::testing::Test {
     store_ = std::move(*s);
   }
   static NewEvent event(std::string source, std::string provider_id, std::string type = "t") {
-    return NewEvent{std::move(source), std::move(provider_id), std::move(type), "{\"k\":1}",
-                    "application/json", 1'700'000'000'000, ""};
+    return NewEvent{std::move(source),
+                    std::move(provider_id),
+                    std::move(type),
+                    "{\"k\":1}",
+                    "application/json",
+                    1'700'000'000'000,
+                    ""};
   }
   IngestResult submit(std::vector<NewEvent> events) {
     std::promise<IngestResult> p;

@@ -127,10 +127,11 @@ std::string form_payload(const std::vector<FormField>& fields) {
   boost::json::array attachments;
   for (const auto& f : fields) {
     if (f.filename) {
-      attachments.push_back(boost::json::object{{"field", encoding::to_valid_utf8(f.name)},
-                                                {"filename", encoding::to_valid_utf8(*f.filename)},
-                                                {"content_type", encoding::to_valid_utf8(f.content_type)},
-                                                {"size", f.value.size()}});
+      attachments.push_back(
+          boost::json::object{{"field", encoding::to_valid_utf8(f.name)},
+                              {"filename", encoding::to_valid_utf8(*f.filename)},
+                              {"content_type", encoding::to_valid_utf8(f.content_type)},
+                              {"size", f.value.size()}});
       continue;
     }
     std::string name = encoding::to_valid_utf8(f.name);

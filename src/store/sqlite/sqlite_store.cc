@@ -1,12 +1,12 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <pthread.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
-
-#include <pthread.h>
 
 #include "core/ids.h"
 #include "core/log.h"
@@ -83,8 +83,8 @@ class SqliteStore final : public Store {
           "wharf_store_commit_batch_events", "Events written per group commit", {},
           {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048});
       commit_seconds_ = &options_.metrics->histogram(
-          "wharf_store_commit_seconds", "Duration of one group commit (insert + commit + sync)",
-          {}, observe::latency_buckets());
+          "wharf_store_commit_seconds", "Duration of one group commit (insert + commit + sync)", {},
+          observe::latency_buckets());
       commit_failures_ = &options_.metrics->counter(
           "wharf_store_commit_failures_total", "Group commits that failed and were rolled back");
       queue_full_ = &options_.metrics->counter(
@@ -124,9 +124,12 @@ class SqliteStore final : public Store {
     int n = 0;
     std::vector<std::pair<int, std::string>> texts;
     std::optional<std::int64_t> before;
-    if (filter.source) texts.emplace_back(++n, *filter.source), sql += " AND source = ?" + std::to_string(n);
-    if (filter.type) texts.emplace_back(++n, *filter.type), sql += " AND type = ?" + std::to_string(n);
-    if (filter.status) texts.emplace_back(++n, *filter.status), sql += " AND status = ?" + std::to_string(n);
+    if (filter.source)
+      texts.emplace_back(++n, *filter.source), sql += " AND source = ?" + std::to_string(n);
+    if (filter.type)
+      texts.emplace_back(++n, *filter.type), sql += " AND type = ?" + std::to_string(n);
+    if (filter.status)
+      texts.emplace_back(++n, *filter.status), sql += " AND status = ?" + std::to_string(n);
     if (filter.cursor) {
       // The cursor is the id of the last event of the previous page.
       auto last = parse_event_id(*filter.cursor);
@@ -287,8 +290,10 @@ class SqliteStore final : public Store {
     auto id = static_cast<std::int64_t>(ids_.next(e.received_at_ms));
     insert_.bind(1, id).bind(2, e.source).bind(3, e.provider_event_id).bind(4, e.type);
     insert_.bind(5, e.received_at_ms).bind(6, e.content_type).bind_blob_static(7, e.payload);
-    if (e.replay_nonce.empty()) insert_.bind_null(8);
-    else insert_.bind(8, e.replay_nonce);
+    if (e.replay_nonce.empty())
+      insert_.bind_null(8);
+    else
+      insert_.bind(8, e.replay_nonce);
     int rc = insert_.step();
     insert_.reset();
     if (rc != SQLITE_DONE) return make_error(Errc::kUnavailable, writer_db_.last_error());
@@ -354,9 +359,9 @@ class SqliteStore final : public Store {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Pending> queue_;  // guarded by mu_
+  std::deque<Pending> queue_;      // guarded by mu_
   std::size_t queued_events_ = 0;  // guarded by mu_
-  bool closed_ = false;        // guarded by mu_
+  bool closed_ = false;            // guarded by mu_
   std::thread writer_thread_;
 
   std::mutex readers_mu_;
@@ -380,9 +385,8 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
                              "PRAGMA cache_size=-32768", "PRAGMA foreign_keys=ON"}) {
     if (db->exec(pragma) != SQLITE_OK) {
-      return make_error(Errc::kUnavailable,
-                        std::string("cannot configure database (") + pragma + "): " +
-                            db->last_error());
+      return make_error(Errc::kUnavailable, std::string("cannot configure database (") + pragma +
+                                                "): " + db->last_error());
     }
   }
   if (auto m = migrate(*db); !m) return m.error();

@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`. Both install what is missing first.
-.PHONY: all deps build build-dev run test node-deps bench lint clean
+.PHONY: all deps build build-dev run test node-deps bench lint format clean
 
 # ccache keys on paths relative to the checkout, so a clone elsewhere (CI) reuses the cache.
 export CCACHE_BASEDIR := $(CURDIR)
@@ -32,7 +32,10 @@ bench: build
 	bench/ingest/run
 
 lint:
-	clang-format --dry-run --Werror $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h')
+	scripts/check-format
+
+format:
+	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h')
 
 clean:
 	rm -rf build

@@ -28,8 +28,6 @@ constexpr std::string_view kFindByReplayNonce =
 constexpr std::string_view kSummaryColumns =
     "id, source, provider_event_id, type, status, attempts, received_at";
 
-void complete(IngestHandler handler, IngestResult result) { std::move(handler)(std::move(result)); }
-
 EventSummary read_summary(const Statement& s) {
   EventSummary e;
   e.id = format_event_id(static_cast<std::uint64_t>(s.integer(0)));
@@ -116,7 +114,7 @@ class SqliteStore final : public Store {
       }
     }
     if (full && queue_full_) queue_full_->inc();
-    complete(std::move(done), make_error(Errc::kUnavailable, refusal));
+    std::move(done)(make_error(Errc::kUnavailable, refusal));
   }
 
   Result<EventPage> list_events(const EventFilter& filter) override {
@@ -271,8 +269,7 @@ class SqliteStore final : public Store {
       log::error("group commit failed; nothing in the batch was stored",
                  {{"submissions", batch.size()}, {"reason", failure}});
       for (auto& p : batch) {
-        complete(std::move(p.done),
-                 make_error(Errc::kUnavailable, "storage cannot take the write"));
+        std::move(p.done)(make_error(Errc::kUnavailable, "storage cannot take the write"));
       }
       return;
     }
@@ -282,7 +279,7 @@ class SqliteStore final : public Store {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      complete(std::move(batch[i].done), std::move(outcomes[i]));
+      std::move(batch[i].done)(std::move(outcomes[i]));
     }
   }
 

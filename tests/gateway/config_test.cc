@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -24,6 +25,19 @@ EnvLookup env_with(std::map<std::string, std::string> vars) {
   };
 }
 
+// Loads `yaml` expecting it to be refused; returns every error, one per line.
+std::string refusal_of(const std::string& yaml) {
+  auto path = write_temp(yaml);
+  ConfigErrors errors(path);
+  auto env = env_with({});
+  EXPECT_FALSE(load_config(path, errors, env));
+  std::string all;
+  for (auto& m : errors.messages()) all += m + "\n";
+  return all;
+}
+
+std::size_t count_lines(const std::string& s) { return std::count(s.begin(), s.end(), '\n'); }
+
 TEST(GatewayConfig, LoadsAValidConfig) {
   auto path = write_temp(R"(server:
   listen: "127.0.0.1:0"
@@ -45,7 +59,7 @@ sources:
 }
 
 TEST(GatewayConfig, ReportsEveryErrorWithItsLine) {
-  auto path = write_temp(R"(server:
+  std::string all = refusal_of(R"(server:
   listen: "nowhere"
   max_body_bytes: lots
 storage: { url: "mysql://x" }
@@ -55,11 +69,6 @@ sources:
   s3: { verifier: standard, secret: "not-whsec" }
 bogus: 1
 )");
-  ConfigErrors errors(path);
-  auto env = env_with({});
-  EXPECT_FALSE(load_config(path, errors, env));
-  std::string all;
-  for (auto& m : errors.messages()) all += m + "\n";
   EXPECT_NE(all.find(":2: server.listen:"), std::string::npos) << all;
   EXPECT_NE(all.find(":3: server.max_body_bytes:"), std::string::npos) << all;
   EXPECT_NE(all.find(":4: storage.url:"), std::string::npos) << all;
@@ -71,7 +80,7 @@ bogus: 1
 }
 
 TEST(GatewayConfig, ValidatesRoutesAndRetryScheduleAlreadyWithLines) {
-  auto path = write_temp(R"(sources:
+  std::string all = refusal_of(R"(sources:
   stripe: { verifier: stripe, secret: "whsec_abc" }
 destinations:
   app: { url: "http://127.0.0.1:9000/hooks" }
@@ -83,15 +92,10 @@ routes:
 dispatch:
   retry_schedule: [5s, soon]
 )");
-  ConfigErrors errors(path);
-  auto env = env_with({});
-  EXPECT_FALSE(load_config(path, errors, env));
-  std::string all;
-  for (auto& m : errors.messages()) all += m + "\n";
   EXPECT_NE(all.find(":9:"), std::string::npos) << all;  // the unknown destination
   EXPECT_NE(all.find("unknown destination 'nowhere'"), std::string::npos) << all;
   EXPECT_NE(all.find(":11: dispatch.retry_schedule[1]"), std::string::npos) << all;
-  EXPECT_EQ(errors.messages().size(), 2u) << all;
+  EXPECT_EQ(count_lines(all), 2u) << all;
 }
 
 TEST(GatewayConfig, ReportsYamlSyntaxErrorsWithALine) {

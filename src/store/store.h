@@ -13,6 +13,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "store/deliveries.h"
 
 namespace wharf::observe {
 class Registry;
@@ -61,18 +63,28 @@ struct EventSummary {
 };
 
 struct DeliveryAttempt {
-  std::int64_t at_ms = 0;
   std::string target;
-  std::string outcome;
-  std::string error;
-  std::int64_t duration_ms = 0;
+  std::int64_t series = 1;
+  int number = 0;  // 1-based within the series
+  AttemptRecord record;
+};
+
+// The current state of one of an event's deliveries.
+struct DeliveryState {
+  std::string target;
+  std::string status;  // pending | processing | done | failed | dead
+  int attempts = 0;    // in the current series
+  std::int64_t series = 1;
+  std::optional<std::int64_t> next_attempt_ms;  // while pending or failed
+  std::string last_error;
 };
 
 struct EventDetail {
   EventSummary summary;
   std::string payload;
   std::string content_type;
-  std::vector<DeliveryAttempt> deliveries;
+  std::vector<DeliveryState> targets;
+  std::vector<DeliveryAttempt> attempts;  // every attempt of every series, oldest first
 };
 
 struct EventFilter {
@@ -94,6 +106,11 @@ struct StoreOptions {
   // Retry-After), so a slow disk cannot grow memory without bound.
   std::size_t max_queued_events = 100'000;
   observe::Registry* metrics = nullptr;  // optional: commit batch sizes and durations
+  // Decides each new or replayed event's deliveries; unset: every event is `ignored`.
+  Router router;
+  // Called on the writer thread after a commit that made deliveries due (new events with targets,
+  // replays, re-enabled targets); must not block (the dispatcher posts a wake-up).
+  std::function<void()> on_deliveries_due;
 };
 
 class Store {
@@ -109,6 +126,32 @@ class Store {
   virtual Result<std::optional<EventDetail>> get_event(std::string_view id) = 0;
   // Cheap liveness probe of the database (for /readyz).
   virtual Result<void> ping() = 0;
+
+  // The delivery queue (deliveries.h). Writes are group-committed with ingest and complete
+  // through `done` once durable (or failed), on the writer thread: the callee must not block.
+  //
+  // Leases up to `limit` due deliveries of `target` until `lease_until_ms`: a delivery whose
+  // lease expires without a result (its worker crashed) is due again.
+  virtual void claim(std::string target, int limit, std::int64_t now_ms,
+                     std::int64_t lease_until_ms,
+                     std::function<void(Result<ClaimResult>)> done) = 0;
+  // Records the attempts of claimed deliveries and their next state. A result whose lease is no
+  // longer current (the delivery was replayed meanwhile) keeps its attempt in the log but does
+  // not change the delivery.
+  virtual void complete(std::vector<DeliveryResult> results,
+                        std::function<void(Result<void>)> done) = 0;
+  // Runs a built-in handler over its due deliveries (deliveries.h HandlerRun).
+  virtual void run_handler(HandlerRun run, std::function<void(Result<HandlerRunResult>)> done) = 0;
+  virtual void replay(ReplayFilter filter, std::function<void(Result<ReplayResult>)> done) = 0;
+  // Disables a target (a destination answered 410) or, with `reason` nullopt, enables it again.
+  virtual void set_target_disabled(std::string target, std::optional<std::string> reason,
+                                   std::int64_t now_ms, std::function<void(Result<void>)> done) = 0;
+  // Blocking reads.
+  virtual Result<std::vector<TargetState>> disabled_targets() = 0;
+  // Deliveries not done, by target and status (pending, processing, failed, dead).
+  virtual Result<std::vector<QueueDepth>> queue_depth() = 0;
+  // Every target that has deliveries waiting (pending, processing or failed).
+  virtual Result<std::vector<std::string>> waiting_targets() = 0;
 
   // Completes every submission already queued, then stops the writer. Later submits fail.
   virtual void close() = 0;

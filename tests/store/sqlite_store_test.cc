@@ -63,7 +63,7 @@ TEST_F(SqliteStoreTest, StoresEventAndReadsItBack) {
   EXPECT_EQ((*got)->summary.source, "stripe");
   EXPECT_EQ((*got)->summary.provider_event_id, "evt_1");
   EXPECT_EQ((*got)->summary.type, "invoice.paid");
-  EXPECT_EQ((*got)->summary.status, "pending");
+  EXPECT_EQ((*got)->summary.status, "ignored");
   EXPECT_EQ((*got)->payload, "{\"k\":1}");
   EXPECT_EQ((*got)->content_type, "application/json");
 }

@@ -28,6 +28,58 @@ ALTER TABLE events ADD COLUMN replay_nonce TEXT;
 CREATE UNIQUE INDEX events_by_replay_nonce ON events(source, replay_nonce)
   WHERE replay_nonce IS NOT NULL;
 )sql"},
+      {3, R"sql(
+-- One row per (event, target): the delivery queue. While a delivery waits (pending, failed) its
+-- next_attempt_at is when it is due; while it is leased (processing) it is when the lease
+-- expires, so an expired lease is simply due again. Done and dead rows leave the due index.
+CREATE TABLE deliveries (
+  id              INTEGER PRIMARY KEY,
+  event_id        INTEGER NOT NULL REFERENCES events(id),
+  target          TEXT    NOT NULL,        -- handler:NAME | forward:NAME
+  status          TEXT    NOT NULL,        -- pending | processing | done | failed | dead
+  attempts        INTEGER NOT NULL DEFAULT 0,   -- in the current series
+  series          INTEGER NOT NULL DEFAULT 1,   -- 1 + replays
+  lease           INTEGER NOT NULL DEFAULT 0,   -- bumped by every claim and replay
+  next_attempt_at INTEGER NOT NULL,        -- Unix ms
+  last_error      TEXT,
+  last_status     INTEGER,
+  updated_at      INTEGER NOT NULL,
+  done_at         INTEGER
+);
+CREATE UNIQUE INDEX deliveries_by_event ON deliveries(event_id, target);
+CREATE INDEX deliveries_due ON deliveries(target, next_attempt_at)
+  WHERE status IN ('pending', 'processing', 'failed');
+CREATE INDEX deliveries_dead ON deliveries(target) WHERE status = 'dead';
+
+-- Every attempt ever made, kept for the event's history.
+CREATE TABLE attempts (
+  id          INTEGER PRIMARY KEY,
+  event_id    INTEGER NOT NULL,
+  target      TEXT    NOT NULL,
+  series      INTEGER NOT NULL,
+  number      INTEGER NOT NULL,            -- 1-based within the series
+  at          INTEGER NOT NULL,            -- Unix ms when the attempt started
+  duration_ms INTEGER NOT NULL,
+  outcome     TEXT    NOT NULL,
+  status_code INTEGER,
+  error       TEXT
+);
+CREATE INDEX attempts_by_event ON attempts(event_id);
+
+-- Targets switched off (a destination answered 410 Gone) until an operator enables them again.
+CREATE TABLE disabled_targets (
+  target      TEXT PRIMARY KEY,
+  disabled_at INTEGER NOT NULL,
+  reason      TEXT NOT NULL
+);
+
+-- The ordering helper (dispatch/ordering.h): the newest event applied to each object.
+CREATE TABLE object_versions (
+  object_key TEXT PRIMARY KEY,
+  event_time INTEGER NOT NULL,
+  event_id   TEXT    NOT NULL
+);
+)sql"},
   };
   return all;
 }

@@ -11,6 +11,17 @@ Statement::Statement(sqlite3* db, std::string_view sql) {
   }
 }
 
+Result<Statement> Statement::prepare(sqlite3* db, std::string_view sql) {
+  Statement s;
+  const char* tail = nullptr;
+  if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), 0, &s.stmt_, &tail) !=
+      SQLITE_OK) {
+    return make_error(Errc::kInvalidArgument, std::string("invalid SQL: ") + sqlite3_errmsg(db));
+  }
+  if (!s.stmt_) return make_error(Errc::kInvalidArgument, "empty SQL statement");
+  return s;
+}
+
 Statement& Statement::operator=(Statement&& o) noexcept {
   if (this != &o) {
     sqlite3_finalize(stmt_);
@@ -42,6 +53,11 @@ Statement& Statement::bind(int index, std::int64_t value) {
   return *this;
 }
 
+Statement& Statement::bind_real(int index, double value) {
+  sqlite3_bind_double(stmt_, index, value);
+  return *this;
+}
+
 Statement& Statement::bind_null(int index) {
   sqlite3_bind_null(stmt_, index);
   return *this;
@@ -61,6 +77,14 @@ std::string Statement::text(int col) const {
 }
 
 std::int64_t Statement::integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+double Statement::real(int col) const { return sqlite3_column_double(stmt_, col); }
+
+int Statement::type(int col) const { return sqlite3_column_type(stmt_, col); }
+
+int Statement::columns() const { return sqlite3_column_count(stmt_); }
+
+int Statement::parameters() const { return sqlite3_bind_parameter_count(stmt_); }
 
 Result<Connection> Connection::open(const std::string& path, int flags) {
   sqlite3* db = nullptr;

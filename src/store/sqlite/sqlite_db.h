@@ -16,6 +16,8 @@ class Statement {
  public:
   Statement() = default;
   Statement(sqlite3* db, std::string_view sql);  // throws std::runtime_error on bad SQL (a bug)
+  // For SQL that is input rather than code (a handler's): kInvalidArgument with SQLite's reason.
+  static Result<Statement> prepare(sqlite3* db, std::string_view sql);
   Statement(Statement&& o) noexcept : stmt_(o.stmt_) { o.stmt_ = nullptr; }
   Statement& operator=(Statement&& o) noexcept;
   ~Statement();
@@ -26,12 +28,20 @@ class Statement {
   Statement& bind_blob_static(int index, std::string_view bytes);
   Statement& bind(int index, std::int64_t value);
   Statement& bind_null(int index);
+  Statement& bind_real(int index, double value);
   // SQLITE_ROW, SQLITE_DONE, or an error code.
   int step();
   void reset();  // also clears bindings
 
   std::string text(int col) const;
   std::int64_t integer(int col) const;
+  double real(int col) const;
+  // SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB or SQLITE_NULL.
+  int type(int col) const;
+  int columns() const;
+  // Parameters the statement expects (the largest ?N).
+  int parameters() const;
+  bool valid() const { return stmt_ != nullptr; }
 
  private:
   sqlite3_stmt* stmt_ = nullptr;
@@ -48,6 +58,7 @@ class Connection {
 
   // Runs SQL without results; SQLite's error code (SQLITE_OK on success).
   int exec(std::string_view sql);
+  std::int64_t changes() const { return sqlite3_changes64(db_); }
   std::string last_error() const { return sqlite3_errmsg(db_); }
   sqlite3* get() const { return db_; }
 

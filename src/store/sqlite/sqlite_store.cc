@@ -13,13 +13,14 @@
 #include "observe/metrics.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/sqlite_deliveries.h"
 
 namespace wharf::store::sqlite {
 namespace {
 
 constexpr std::string_view kInsertEvent =
     "INSERT INTO events(id, source, provider_event_id, type, status, attempts, received_at, "
-    "content_type, payload, replay_nonce) VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?6, ?7, ?8) "
+    "content_type, payload, replay_nonce) VALUES (?1, ?2, ?3, ?4, ?9, 0, ?5, ?6, ?7, ?8) "
     "ON CONFLICT DO NOTHING";
 constexpr std::string_view kFindByProviderId =
     "SELECT id FROM events WHERE source = ?1 AND provider_event_id = ?2";
@@ -66,7 +67,10 @@ Result<void> migrate(Connection& db) {
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, Connection writer, const StoreOptions& options)
-      : path_(std::move(path)), options_(options), writer_db_(std::move(writer)) {
+      : path_(std::move(path)),
+        options_(options),
+        writer_db_(std::move(writer)),
+        deliveries_(writer_db_) {
     insert_ = Statement(writer_db_.get(), kInsertEvent);
     find_ = Statement(writer_db_.get(), kFindByProviderId);
     find_nonce_ = Statement(writer_db_.get(), kFindByReplayNonce);
@@ -88,6 +92,16 @@ class SqliteStore final : public Store {
       queue_full_ = &options_.metrics->counter(
           "wharf_store_queue_full_total", "Submissions refused because the write queue was full");
     }
+    // No other process works on this file (SQLite is the single-node engine), so leases left by
+    // a crash need not wait for their expiry.
+    if (writer_db_.exec("BEGIN IMMEDIATE") == SQLITE_OK) {
+      auto released = deliveries_.release_all_leases(SystemClockMs());
+      writer_db_.exec(released ? "COMMIT" : "ROLLBACK");
+      if (released && *released > 0) {
+        log::info("released the leases of an earlier run", {{"deliveries", *released}});
+      }
+      deliveries_.take_made_due();
+    }
     writer_thread_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "wharf-writer");
       writer_loop();
@@ -108,13 +122,88 @@ class SqliteStore final : public Store {
         full = true;
       } else {
         queued_events_ += events.size();
-        queue_.push_back(Pending{std::move(events), std::move(done)});
+        queue_.push_back(Pending{std::move(events), std::move(done), {}, {}});
         cv_.notify_one();
         return;
       }
     }
     if (full && queue_full_) queue_full_->inc();
     std::move(done)(make_error(Errc::kUnavailable, refusal));
+  }
+
+  void claim(std::string target, int limit, std::int64_t now_ms, std::int64_t lease_until_ms,
+             std::function<void(Result<ClaimResult>)> done) override {
+    enqueue<ClaimResult>(
+        [target = std::move(target), limit, now_ms, lease_until_ms](DeliveryWriter& w) {
+          return w.claim(target, limit, now_ms, lease_until_ms);
+        },
+        std::move(done));
+  }
+
+  void complete(std::vector<DeliveryResult> results,
+                std::function<void(Result<void>)> done) override {
+    enqueue<void>(
+        [results = std::move(results)](DeliveryWriter& w) -> Result<void> {
+          auto now = SystemClockMs();
+          for (const auto& r : results) {
+            auto c = w.complete(r, now);
+            // A delivery that no longer exists cannot be updated; the others still are.
+            if (!c && c.error().code != Errc::kNotFound) return c;
+          }
+          return {};
+        },
+        std::move(done));
+  }
+
+  void run_handler(HandlerRun run, std::function<void(Result<HandlerRunResult>)> done) override {
+    enqueue<HandlerRunResult>(
+        [run = std::move(run)](DeliveryWriter& w) { return w.run_handler(run); }, std::move(done));
+  }
+
+  void replay(ReplayFilter filter, std::function<void(Result<ReplayResult>)> done) override {
+    enqueue<ReplayResult>([this, filter = std::move(filter)](
+                              DeliveryWriter& w) { return w.replay(filter, options_.router); },
+                          std::move(done));
+  }
+
+  void set_target_disabled(std::string target, std::optional<std::string> reason,
+                           std::int64_t now_ms, std::function<void(Result<void>)> done) override {
+    enqueue<void>([target = std::move(target), reason = std::move(reason), now_ms](
+                      DeliveryWriter& w) { return w.set_target_disabled(target, reason, now_ms); },
+                  std::move(done));
+  }
+
+  Result<std::vector<TargetState>> disabled_targets() override {
+    return read_rows<TargetState>(
+        "SELECT target, disabled_at, reason FROM disabled_targets ORDER BY target", {},
+        [](const Statement& s) {
+          return TargetState{s.text(0), s.integer(1), s.text(2)};
+        });
+  }
+
+  Result<std::vector<QueueDepth>> queue_depth() override {
+    auto active = read_rows<QueueDepth>(
+        "SELECT target, status, count(*) FROM deliveries WHERE status IN ('pending', "
+        "'processing', 'failed') GROUP BY target, status",
+        {}, [](const Statement& s) {
+          return QueueDepth{s.text(0), s.text(1), s.integer(2)};
+        });
+    if (!active) return active;
+    auto dead = read_rows<QueueDepth>(
+        "SELECT target, 'dead', count(*) FROM deliveries WHERE status = 'dead' GROUP BY target", {},
+        [](const Statement& s) {
+          return QueueDepth{s.text(0), s.text(1), s.integer(2)};
+        });
+    if (!dead) return dead;
+    active->insert(active->end(), dead->begin(), dead->end());
+    return active;
+  }
+
+  Result<std::vector<std::string>> waiting_targets() override {
+    return read_rows<std::string>(
+        "SELECT DISTINCT target FROM deliveries WHERE status IN ('pending', 'processing', "
+        "'failed')",
+        {}, [](const Statement& s) { return s.text(0); });
   }
 
   Result<EventPage> list_events(const EventFilter& filter) override {
@@ -184,7 +273,11 @@ class SqliteStore final : public Store {
       d.summary = read_summary(s);
       d.payload = s.text(7);
       d.content_type = s.text(8);
-      out = std::optional<EventDetail>(std::move(d));
+      if (auto h = read_history(*conn, static_cast<std::int64_t>(*key), d); !h) {
+        out = h.error();
+      } else {
+        out = std::optional<EventDetail>(std::move(d));
+      }
     } else if (rc != SQLITE_DONE) {
       out = make_error(Errc::kUnavailable, "storage read failed");
     }
@@ -215,10 +308,100 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // One queued write: a submission of events, or a job on the delivery queue (run in its own
+  // savepoint of the group transaction, then completed with the commit's outcome).
   struct Pending {
     std::vector<NewEvent> events;
     IngestHandler done;
+    std::function<Result<void>(DeliveryWriter&)> job;
+    std::function<void(Result<void>)> job_done;
   };
+
+  static std::int64_t SystemClockMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  // Queues `run` for the writer; `done` gets its result once the transaction is durable, or the
+  // commit's error.
+  template <class T, class Run, class Done>
+  void enqueue(Run run, Done done) {
+    auto slot = std::make_shared<Result<T>>(make_error(Errc::kInternal, "not run"));
+    Pending p;
+    p.job = [slot, run = std::move(run)](DeliveryWriter& w) mutable -> Result<void> {
+      *slot = run(w);
+      if (!*slot) return slot->error();
+      return {};
+    };
+    p.job_done = [slot, done = std::move(done)](Result<void> committed) mutable {
+      if (!committed && *slot) *slot = committed.error();
+      std::move(done)(std::move(*slot));
+    };
+    {
+      std::lock_guard lock(mu_);
+      if (!closed_) {
+        queue_.push_back(std::move(p));
+        cv_.notify_one();
+        return;
+      }
+    }
+    std::move(p.job_done)(make_error(Errc::kUnavailable, "store is shutting down"));
+  }
+
+  template <class T, class Read>
+  Result<std::vector<T>> read_rows(std::string_view sql, std::vector<std::string> texts,
+                                   Read read) {
+    auto conn = acquire_reader();
+    if (!conn) return conn.error();
+    Result<std::vector<T>> out = std::vector<T>();
+    {
+      Statement s(conn->get(), sql);
+      for (std::size_t i = 0; i < texts.size(); ++i) s.bind(static_cast<int>(i + 1), texts[i]);
+      int rc;
+      while ((rc = s.step()) == SQLITE_ROW) out->push_back(read(s));
+      if (rc != SQLITE_DONE) out = make_error(Errc::kUnavailable, "storage read failed");
+    }
+    release_reader(std::move(*conn));
+    return out;
+  }
+
+  static Result<void> read_history(Connection& conn, std::int64_t key, EventDetail& d) {
+    Statement t(conn.get(),
+                "SELECT target, status, attempts, series, next_attempt_at, last_error "
+                "FROM deliveries WHERE event_id = ?1 ORDER BY id");
+    t.bind(1, key);
+    int rc;
+    while ((rc = t.step()) == SQLITE_ROW) {
+      DeliveryState st;
+      st.target = t.text(0);
+      st.status = t.text(1);
+      st.attempts = static_cast<int>(t.integer(2));
+      st.series = t.integer(3);
+      if (st.status == "pending" || st.status == "failed") st.next_attempt_ms = t.integer(4);
+      st.last_error = t.text(5);
+      d.targets.push_back(std::move(st));
+    }
+    if (rc != SQLITE_DONE) return make_error(Errc::kUnavailable, "storage read failed");
+    Statement a(conn.get(),
+                "SELECT target, series, number, at, duration_ms, outcome, status_code, error "
+                "FROM attempts WHERE event_id = ?1 ORDER BY id");
+    a.bind(1, key);
+    while ((rc = a.step()) == SQLITE_ROW) {
+      DeliveryAttempt at;
+      at.target = a.text(0);
+      at.series = a.integer(1);
+      at.number = static_cast<int>(a.integer(2));
+      at.record.at_ms = a.integer(3);
+      at.record.duration_ms = a.integer(4);
+      at.record.outcome = a.text(5);
+      at.record.status_code = static_cast<int>(a.integer(6));
+      at.record.error = a.text(7);
+      d.attempts.push_back(std::move(at));
+    }
+    if (rc != SQLITE_DONE) return make_error(Errc::kUnavailable, "storage read failed");
+    return {};
+  }
 
   void writer_loop() {
     std::vector<Pending> batch;
@@ -244,12 +427,17 @@ class SqliteStore final : public Store {
   void commit(std::vector<Pending>& batch) {
     auto started = std::chrono::steady_clock::now();
     std::vector<std::vector<IngestOutcome>> outcomes(batch.size());
+    std::vector<Result<void>> job_results(batch.size());
     std::string failure;
     std::size_t count = 0;
     if (writer_db_.exec("BEGIN IMMEDIATE") != SQLITE_OK) {
       failure = writer_db_.last_error();
     }
     for (std::size_t i = 0; i < batch.size() && failure.empty(); ++i) {
+      if (batch[i].job) {
+        job_results[i] = run_job(batch[i].job, failure);
+        continue;
+      }
       for (const NewEvent& e : batch[i].events) {
         auto outcome = insert(e);
         if (!outcome) {
@@ -263,13 +451,18 @@ class SqliteStore final : public Store {
     if (failure.empty() && writer_db_.exec("COMMIT") != SQLITE_OK) {
       failure = writer_db_.last_error();
     }
+    int made_due = deliveries_.take_made_due();
     if (!failure.empty()) {
       writer_db_.exec("ROLLBACK");
       if (commit_failures_) commit_failures_->inc();
       log::error("group commit failed; nothing in the batch was stored",
                  {{"submissions", batch.size()}, {"reason", failure}});
       for (auto& p : batch) {
-        std::move(p.done)(make_error(Errc::kUnavailable, "storage cannot take the write"));
+        auto err = make_error(Errc::kUnavailable, "storage cannot take the write");
+        if (p.job)
+          std::move(p.job_done)(std::move(err));
+        else
+          std::move(p.done)(std::move(err));
       }
       return;
     }
@@ -279,13 +472,38 @@ class SqliteStore final : public Store {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      std::move(batch[i].done)(std::move(outcomes[i]));
+      if (batch[i].job)
+        std::move(batch[i].job_done)(std::move(job_results[i]));
+      else
+        std::move(batch[i].done)(std::move(outcomes[i]));
     }
+    if (made_due > 0 && options_.on_deliveries_due) options_.on_deliveries_due();
+  }
+
+  // Runs one job in its own savepoint: its error undoes only its own writes. A failure of the
+  // savepoint machinery itself is a storage failure of the whole batch (`failure`).
+  Result<void> run_job(std::function<Result<void>(DeliveryWriter&)>& job, std::string& failure) {
+    if (writer_db_.exec("SAVEPOINT job") != SQLITE_OK) {
+      failure = writer_db_.last_error();
+      return make_error(Errc::kUnavailable, "storage cannot take the write");
+    }
+    Result<void> r;
+    try {
+      r = job(deliveries_);
+    } catch (const std::exception& e) {
+      r = make_error(Errc::kInternal, std::string("delivery queue job failed: ") + e.what());
+    }
+    if (!r) writer_db_.exec("ROLLBACK TO job");
+    if (writer_db_.exec("RELEASE job") != SQLITE_OK) failure = writer_db_.last_error();
+    return r;
   }
 
   Result<IngestOutcome> insert(const NewEvent& e) {
     auto id = static_cast<std::int64_t>(ids_.next(e.received_at_ms));
+    std::vector<std::string> targets;
+    if (options_.router) targets = options_.router(e.source, e.type);
     insert_.bind(1, id).bind(2, e.source).bind(3, e.provider_event_id).bind(4, e.type);
+    insert_.bind(9, targets.empty() ? std::string_view("ignored") : std::string_view("pending"));
     insert_.bind(5, e.received_at_ms).bind(6, e.content_type).bind_blob_static(7, e.payload);
     if (e.replay_nonce.empty())
       insert_.bind_null(8);
@@ -295,6 +513,9 @@ class SqliteStore final : public Store {
     insert_.reset();
     if (rc != SQLITE_DONE) return make_error(Errc::kUnavailable, writer_db_.last_error());
     if (sqlite3_changes(writer_db_.get()) == 1) {
+      for (const auto& t : targets) {
+        if (auto d = deliveries_.add(id, t, e.received_at_ms); !d) return d.error();
+      }
       return IngestOutcome{format_event_id(static_cast<std::uint64_t>(id)), false};
     }
     // A unique index refused it. The same provider event: a duplicate, answered with the first
@@ -348,7 +569,8 @@ class SqliteStore final : public Store {
   Statement insert_;
   Statement find_;
   Statement find_nonce_;
-  EventIdSequence ids_;  // writer thread only
+  EventIdSequence ids_;        // writer thread only
+  DeliveryWriter deliveries_;  // writer thread only (and the constructor)
   observe::Histogram* batch_size_ = nullptr;
   observe::Histogram* commit_seconds_ = nullptr;
   observe::Counter* commit_failures_ = nullptr;

@@ -1,0 +1,62 @@
+// The SQLite delivery queue: every write of Store's dispatch half (deliveries.h), as statements on
+// the writer connection inside the group transaction. The caller (SqliteStore's writer) owns the
+// transaction and the savepoint around each call. Writer thread only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "store/deliveries.h"
+#include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/sqlite_transaction.h"
+
+namespace wharf::store::sqlite {
+
+class DeliveryWriter {
+ public:
+  explicit DeliveryWriter(Connection& db);
+
+  // Expires every lease: at start-up, no other process can be working on this database's
+  // deliveries (SQLite is single-node), so they are due at once instead of after the lease.
+  Result<int> release_all_leases(std::int64_t now_ms);
+
+  // A new event's delivery to `target`, due at `now_ms`.
+  Result<void> add(std::int64_t event_key, std::string_view target, std::int64_t now_ms);
+  Result<ClaimResult> claim(std::string_view target, int limit, std::int64_t now_ms,
+                            std::int64_t lease_until_ms);
+  Result<void> complete(const DeliveryResult& r, std::int64_t now_ms);
+  Result<HandlerRunResult> run_handler(const HandlerRun& run);
+  // `router` resolves each matching event's targets now.
+  Result<ReplayResult> replay(const ReplayFilter& filter, const Router& router);
+  Result<void> set_target_disabled(std::string_view target,
+                                   const std::optional<std::string>& reason, std::int64_t now_ms);
+
+  // Deliveries made due by the calls since the last take (new, replayed, re-enabled).
+  int take_made_due() { return std::exchange(made_due_, 0); }
+
+ private:
+  Result<std::optional<std::int64_t>> next_due(std::string_view target);
+  Result<StoredEvent> load_event(std::int64_t event_key);
+  // Sets the event's status and attempt count from its deliveries.
+  Result<void> refresh_event(std::int64_t event_key);
+  Result<void> record_attempt(std::int64_t event_key, std::string_view target, std::int64_t series,
+                              int number, const AttemptRecord& a);
+  Result<void> fail(std::string_view what);
+
+  Connection& db_;
+  Statement insert_;
+  Statement due_;
+  Statement lease_;
+  Statement next_due_;
+  Statement load_event_;
+  Statement refresh_;
+  Statement finish_;
+  Statement attempt_;
+  Statement delivery_;
+  Statement reset_;
+  StatementCache handler_statements_;
+  int made_due_ = 0;
+};
+
+}  // namespace wharf::store::sqlite

@@ -1,13 +1,20 @@
-// How a CircuitBreaker decides: thresholds, window, waits. Plain values.
+// How a CircuitBreaker decides (thresholds, window, waits) and how it is read from wharf's config
+// (`breaker: { failure_rate: 50%, window: 20, min_calls: 10, open_for: 30s }`, SPEC §1.2). Plain
+// values; read_breaker_policy runs at start-up (not thread-safe, like ConfigNode).
 #pragma once
 
 #include <chrono>
+#include <optional>
 
 #include "resilience/sliding_window.h"
 
+namespace wharf {
+class ConfigNode;
+}  // namespace wharf
+
 namespace wharf::resilience {
 
-// Bounds CircuitBreaker asserts; beyond them is a typo.
+// Bounds read_breaker_policy enforces (and CircuitBreaker asserts); beyond them is a typo.
 inline constexpr int kMaxBreakerWindowCalls = 10'000;
 inline constexpr int kMaxBreakerWindowSeconds = 3'600;
 inline constexpr int kMaxBreakerMinimumCalls = 1'000'000;
@@ -32,6 +39,20 @@ struct BreakerPolicy {
   // 0: stay half-open until every probe has completed.
   std::chrono::milliseconds max_wait_in_half_open{0};
 };
+
+// Reads a breaker from config, e.g. `breaker: { failure_rate: 50%, window: 20, min_calls: 10,
+// open_for: 30s }`. Every key is optional (absent → its value in `defaults`):
+//   failure_rate, slow_call_rate   a percentage in (0, 100], written 50% or 50 (decimals allowed)
+//   slow_call_duration             a duration > 0
+//   window                         a number of calls (20, count-based, at most 10000) or a
+//                                  duration in whole seconds (60s, time-based, at most 1h)
+//   min_calls                      1 to 1000000
+//   open_for                       a duration > 0 (wait_in_open)
+//   half_open_calls                1 to 1000 (permitted_calls_in_half_open)
+//   max_wait_in_half_open          a duration; 0 waits for every probe
+// Durations are at most kMaxBreakerWait. An absent `node` gives `defaults`. Returns nullopt after
+// recording every problem (unknown keys included) with its line through ConfigNode::error.
+std::optional<BreakerPolicy> read_breaker_policy(const ConfigNode& node, BreakerPolicy defaults);
 
 // Whether every field lies within the bounds above (what CircuitBreaker asserts).
 bool is_valid(const BreakerPolicy& policy);

@@ -225,4 +225,11 @@ std::string to_valid_utf8(std::string_view text) {
   return out;
 }
 
+std::optional<std::string> prefixed_base64_decode(std::string_view text, std::string_view prefix) {
+  if (!text.starts_with(prefix)) return std::nullopt;
+  auto raw = base64_decode(text.substr(prefix.size()));
+  if (!raw || raw->empty()) return std::nullopt;
+  return raw;
+}
+
 }  // namespace wharf::encoding

@@ -13,6 +13,9 @@ std::optional<std::string> hex_decode(std::string_view text);  // either case
 std::string base64_encode(std::string_view bytes);             // standard alphabet, padded
 // Accepts the standard alphabet, with or without padding.
 std::optional<std::string> base64_decode(std::string_view text);
+// The base64 after `prefix` (Standard Webhooks keys: "whsec_...", "whpk_..."), decoded; nullopt
+// when the prefix is missing, the base64 is malformed, or it decodes to nothing.
+std::optional<std::string> prefixed_base64_decode(std::string_view text, std::string_view prefix);
 std::string base64url_encode(std::string_view bytes);  // URL-safe alphabet, no padding
 std::optional<std::string> base64url_decode(std::string_view text);  // padding optional
 // application/x-www-form-urlencoded / percent decoding ('+' is a space); nullopt on bad escapes.

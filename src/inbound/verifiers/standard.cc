@@ -12,14 +12,6 @@ using Reason = VerifyFailure::Reason;
 // More entries than any sender rotates through; bounds the Ed25519 work one request can cause.
 constexpr std::size_t kMaxSignatures = 16;
 
-// The base64 after `prefix`, decoded; nullopt when the prefix or the base64 is wrong.
-std::optional<std::string> prefixed_base64(std::string_view text, std::string_view prefix) {
-  if (!text.starts_with(prefix)) return std::nullopt;
-  auto raw = encoding::base64_decode(text.substr(prefix.size()));
-  if (!raw || raw->empty()) return std::nullopt;
-  return raw;
-}
-
 struct StandardConfig {
   std::vector<std::string> hmac_secrets;  // decoded
   std::vector<crypto::PublicKey> public_keys;
@@ -39,7 +31,7 @@ std::optional<StandardConfig> read_config(const ConfigNode& source) {
   }
   if (secret.present()) {
     for (const auto& s : scheme::read_secrets(secret)) {
-      auto raw = prefixed_base64(s, "whsec_");
+      auto raw = encoding::prefixed_base64_decode(s, "whsec_");
       if (!raw) {
         secret.error("must be whsec_ followed by base64");
         break;
@@ -49,7 +41,7 @@ std::optional<StandardConfig> read_config(const ConfigNode& source) {
   }
   if (public_key.present()) {
     for (const auto& s : scheme::read_secrets(public_key)) {
-      auto raw = prefixed_base64(s, "whpk_");
+      auto raw = encoding::prefixed_base64_decode(s, "whpk_");
       auto key = raw ? crypto::PublicKey::ed25519_from_raw(*raw)
                      : Result<crypto::PublicKey>(make_error(Errc::kInvalidArgument, ""));
       if (!key) {
@@ -62,7 +54,7 @@ std::optional<StandardConfig> read_config(const ConfigNode& source) {
   }
   if (ConfigNode signing = source["signing_key"]; signing.present()) {
     auto text = signing.str();
-    auto raw = text ? prefixed_base64(*text, "whsk_") : std::nullopt;
+    auto raw = text ? encoding::prefixed_base64_decode(*text, "whsk_") : std::nullopt;
     if (raw && (raw->size() == 32 || raw->size() == 64)) {
       auto key = crypto::PrivateKey::ed25519_from_seed(std::string_view(*raw).substr(0, 32));
       if (key && raw->size() == 64 && key->public_raw() != raw->substr(32)) {

@@ -1,0 +1,63 @@
+#include "outbound/http_types.h"
+
+#include <stdexcept>
+
+namespace wharf::outbound {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> find_header(const HeaderList& headers, std::string_view name) {
+  for (const auto& [n, v] : headers) {
+    if (iequals(n, name)) return v;
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(TransportError kind) {
+  switch (kind) {
+    case TransportError::kConnect:
+      return "connect";
+    case TransportError::kTimeout:
+      return "timeout";
+    case TransportError::kTls:
+      return "tls";
+    case TransportError::kTooLarge:
+      return "too_large";
+    case TransportError::kProtocol:
+      return "protocol";
+    case TransportError::kCancelled:
+      return "cancelled";
+    case TransportError::kOther:
+      return "other";
+  }
+  return "other";
+}
+
+void throw_exception_from_error(const ClientError& e, const boost::source_location&) {
+  throw std::runtime_error(std::string(to_string(e.kind)) + ": " + e.message);
+}
+
+std::string url_origin(std::string_view url) {
+  std::string_view scheme;
+  if (auto sep = url.find("://"); sep != std::string_view::npos) {
+    scheme = url.substr(0, sep + 3);
+    url.remove_prefix(sep + 3);
+  }
+  std::string_view authority = url.substr(0, url.find_first_of("/?#"));
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  return std::string(scheme) + std::string(authority);
+}
+
+}  // namespace wharf::outbound

@@ -1,14 +1,20 @@
 // The admin JSON API under /api/v1/, behind `Authorization: Bearer <server.admin_token>` (401
-// otherwise; disabled when no token is configured). Now: the event log (list with filters and
-// cursor paging, one event with its payload and delivery attempts). Database reads run on the
-// blocking pool, never on the I/O threads. Thread-safe.
+// otherwise; disabled when no token is configured):
+//   GET  /events, /events/{id}            the event log and one event with its delivery history
+//   POST /events/{id}/replay, /events/replay   dispatch again, one event or by filter
+//   GET  /dlq, POST /dlq/replay            the dead-letter queue (dead events) and its replay
+//   GET  /destinations, POST /destinations/{name}/enable   forward destinations' health
+// Database reads run on the blocking pool, never on the I/O threads; writes go through the
+// store's group commit. Thread-safe.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/clock.h"
 #include "http/types.h"
 #include "store/store.h"
 
@@ -17,12 +23,19 @@ class Counter;
 class Registry;
 }  // namespace wharf::observe
 
+namespace wharf::dispatch {
+class Dispatcher;
+}
+
 namespace wharf::admin {
 
 class AdminApi {
  public:
+  // `dispatcher` may be null (no destinations endpoints then).
   AdminApi(std::vector<std::string> tokens, store::Store& store,
-           boost::asio::any_io_executor blocking_pool, observe::Registry& metrics);
+           boost::asio::any_io_executor blocking_pool, observe::Registry& metrics,
+           dispatch::Dispatcher* dispatcher = nullptr,
+           const Clock& clock = SystemClock::instance());
 
   // `path` is the target's path after "/api/v1" (e.g. "/events/evt_..."), `query` its query.
   boost::asio::awaitable<http::Response> handle(http::Request& req, std::string_view path,
@@ -30,13 +43,21 @@ class AdminApi {
 
  private:
   bool authorized(const http::Request& req) const;
-  boost::asio::awaitable<http::Response> list_events(std::string_view query);
+  boost::asio::awaitable<http::Response> route(http::Request& req, std::string_view path,
+                                               std::string_view query);
+  boost::asio::awaitable<http::Response> list_events(std::string_view query, bool dlq);
   boost::asio::awaitable<http::Response> get_event(std::string_view id);
+  boost::asio::awaitable<http::Response> replay_one(std::string_view id);
+  boost::asio::awaitable<http::Response> replay_many(std::string_view body, bool dlq);
+  http::Response list_destinations();
+  boost::asio::awaitable<http::Response> enable_destination(std::string_view name);
 
   std::vector<std::string> token_digests_;  // SHA-256 of each accepted token
   observe::Counter& unauthorized_;
   store::Store& store_;
   boost::asio::any_io_executor pool_;
+  dispatch::Dispatcher* dispatcher_;
+  const Clock& clock_;
 };
 
 }  // namespace wharf::admin

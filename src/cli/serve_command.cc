@@ -10,10 +10,11 @@ namespace wharf::cli {
 namespace {
 
 // Loads the config, printing every error as one line on stderr. nullopt when invalid.
-std::optional<gateway::GatewayConfig> load_or_report(const std::string& path) {
+std::optional<gateway::GatewayConfig> load_or_report(const std::string& path,
+                                                     const dispatch::HandlerRegistry& handlers) {
   ConfigErrors errors(path);
   EnvLookup env = process_env();
-  auto cfg = gateway::load_config(path, errors, env);
+  auto cfg = gateway::load_config(path, errors, env, handlers);
   for (const auto& m : errors.messages()) std::cerr << m << "\n";
   return cfg;
 }
@@ -25,12 +26,13 @@ void register_serve_command(CLI::App& root, int* exit_code) {
   auto path = std::make_shared<std::string>("wharf.yaml");
   cmd->add_option("-c,--config", *path, "Configuration file (YAML)")->capture_default_str();
   cmd->callback([path, exit_code] {
-    auto cfg = load_or_report(*path);
+    auto handlers = gateway::make_handler_registry();
+    auto cfg = load_or_report(*path, handlers);
     if (!cfg) {
       *exit_code = 2;
       return;
     }
-    *exit_code = gateway::serve(std::move(*cfg));
+    *exit_code = gateway::serve(std::move(*cfg), handlers);
   });
 }
 
@@ -40,12 +42,15 @@ void register_check_config_command(CLI::App& root, int* exit_code) {
   auto path = std::make_shared<std::string>("wharf.yaml");
   cmd->add_option("-c,--config", *path, "Configuration file (YAML)")->capture_default_str();
   cmd->callback([path, exit_code] {
-    auto cfg = load_or_report(*path);
+    auto handlers = gateway::make_handler_registry();
+    auto cfg = load_or_report(*path, handlers);
     if (!cfg) {
       *exit_code = 2;
       return;
     }
-    std::cout << *path << ": ok (" << cfg->sources.size() << " sources)\n";
+    std::cout << *path << ": ok (" << cfg->sources.size() << " sources, "
+              << cfg->destinations.size() << " destinations, " << cfg->routes.routes().size()
+              << " routes)\n";
     for (const auto& n : cfg->notices) std::cout << *path << ": note: " << n << "\n";
     *exit_code = 0;
   });

@@ -12,29 +12,14 @@
 #include "core/log.h"
 #include "dispatch/forward_verdict.h"
 #include "observe/metrics.h"
+#include "store/await.h"
 
 namespace wharf::dispatch {
 namespace asio = boost::asio;
 
 namespace {
 
-// Resumes the calling coroutine with the result of a callback-style store call. `start` is taken
-// by rvalue reference: see http/offload.h on GCC 12 and temporaries in co_await expressions.
-template <class T, class Start>
-asio::awaitable<Result<T>> await_result(Start&& start) {
-  static_assert(!std::is_lvalue_reference_v<Start>, "pass the call with std::move");
-  return asio::async_initiate<const asio::use_awaitable_t<>, void(Result<T>)>(
-      [](auto handler, std::decay_t<Start> st) {
-        auto home = asio::prefer(asio::get_associated_executor(handler),
-                                 asio::execution::outstanding_work.tracked);
-        // The store takes std::function (copyable); the coroutine's handler is move-only.
-        auto h = std::make_shared<decltype(handler)>(std::move(handler));
-        st([h, home](Result<T> r) mutable {
-          asio::post(home, [h, r = std::move(r)]() mutable { std::move (*h)(std::move(r)); });
-        });
-      },
-      asio::use_awaitable, std::forward<Start>(start));
-}
+using store::await_result;
 
 std::int64_t breaker_gauge_value(resilience::BreakerState s) {
   switch (s) {

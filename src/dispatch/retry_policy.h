@@ -39,12 +39,12 @@ inline constexpr std::chrono::milliseconds kMaxRetryScheduleDelay = std::chrono:
 // absent: a caller with a fallback checks node.present() first.
 std::optional<RetrySchedule> read_retry_schedule(const ConfigNode& node);
 
-// The default jitter: each delay is drawn from [0.8 d, d]. Not full jitter ([0, d]) because the
-// schedule is one the user wrote and reads in the attempt log: "2m" should come back after about
-// two minutes, not after 3 seconds. A fifth of each step still spreads a burst of failures from
-// one outage (1000 events failing together return over 24 s at the 2m step, 12 min at the 1h
-// step), which is what jitter is for.
-inline constexpr double kDefaultRetryJitter = 0.2;
+// The default is full jitter: each wait is drawn uniformly from [0, d], so a schedule entry is the
+// longest wait after that attempt. Of the usual jitter strategies it spreads the retries of one
+// outage most evenly (1000 events failing together come back spread over the whole step, not in
+// a burst at its end). `dispatch.jitter: 0.2` narrows the draw to [0.8 d, d] for those who want
+// to read the schedule back in the attempt log; `jitter: 0` turns it off.
+inline constexpr double kDefaultRetryJitter = 1.0;
 
 class RetryPolicy {
  public:

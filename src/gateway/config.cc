@@ -1,6 +1,7 @@
 #include "gateway/config.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <set>
 
 #include "core/encoding.h"
@@ -63,8 +64,48 @@ void read_vault(const ConfigNode& n) {
 
 }  // namespace
 
+dispatch::HandlerRegistry make_handler_registry() {
+  dispatch::HandlerRegistry registry;
+  dispatch::add_builtin_handlers(registry);
+  return registry;
+}
+
+namespace {
+
+// `dispatch: { retry_schedule: [...], jitter: full | none | 0.2 }`
+void read_dispatch(const ConfigNode& n, GatewayConfig& cfg) {
+  if (!n.present()) return;
+  if (!n.is_map()) {
+    n.error("expected a map (dispatch: { retry_schedule: [...], jitter: full })");
+    return;
+  }
+  n.allow_only_keys({"retry_schedule", "jitter"});
+  if (n["retry_schedule"].present()) {
+    if (auto s = dispatch::read_retry_schedule(n["retry_schedule"])) cfg.retry_schedule = *s;
+  }
+  if (ConfigNode j = n["jitter"]; j.present()) {
+    auto text = j.str_or("");
+    if (text == "full") {
+      cfg.retry_jitter = 1.0;
+    } else if (text == "none") {
+      cfg.retry_jitter = 0.0;
+    } else {
+      char* end = nullptr;
+      double v = std::strtod(text.c_str(), &end);
+      if (text.empty() || end != text.c_str() + text.size() || !(v >= 0.0 && v <= 1.0)) {
+        j.error("expected full, none, or a fraction from 0 to 1 (0.2: waits in [0.8 d, d])");
+      } else {
+        cfg.retry_jitter = v;
+      }
+    }
+  }
+}
+
+}  // namespace
+
 std::optional<GatewayConfig> load_config(const std::string& path, ConfigErrors& errors,
-                                         const EnvLookup& env) {
+                                         const EnvLookup& env,
+                                         const dispatch::HandlerRegistry& handlers) {
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
@@ -107,23 +148,29 @@ std::optional<GatewayConfig> load_config(const std::string& path, ConfigErrors& 
   }
   cfg.sources = inbound::load_sources(top["sources"]);
 
-  // Routes and the retry schedule are validated now (every error with its line), so a config
-  // written today keeps working when the dispatcher lands; they do not act yet.
+  if (auto destinations = dispatch::load_destinations(top["destinations"])) {
+    cfg.destinations = std::move(*destinations);
+  }
   std::set<std::string> destination_names;
   for (const auto& [name, node] : top["destinations"].entries()) destination_names.insert(name);
-  dispatch::RouteTable::load(top["routes"], destination_names);
-  if (top["dispatch"].present() && !top["dispatch"].is_map()) {
-    top["dispatch"].error("expected a map (dispatch: { retry_schedule: [...] })");
-  }
-  top["dispatch"].allow_only_keys({"retry_schedule"});
-  if (top["dispatch"]["retry_schedule"].present()) {
-    dispatch::read_retry_schedule(top["dispatch"]["retry_schedule"]);
-  }
-  for (auto section : {"destinations", "routes", "dispatch", "providers"}) {
-    if (top[section].present()) {
-      cfg.notices.push_back(std::string(section) +
-                            ": accepted but not active in this version; events stay `pending`");
+  if (auto routes = dispatch::RouteTable::load(top["routes"], destination_names)) {
+    for (const auto& route : routes->routes()) {
+      for (const auto& t : route.targets) {
+        if (t.kind != dispatch::Target::Kind::kHandler || handlers.find(t.name)) continue;
+        std::string known;
+        for (const auto& n : handlers.names()) known += (known.empty() ? "" : ", ") + n;
+        errors.add(route.line, "routes",
+                   "no built-in handler named `" + t.name + "` (this build has: " + known + ")");
+      }
     }
+    cfg.routes = std::move(*routes);
+  }
+  read_dispatch(top["dispatch"], cfg);
+  if (top["providers"].present()) {
+    cfg.notices.push_back("providers: accepted but not active in this version");
+  }
+  if (top["destinations"].present() && !top["routes"].present()) {
+    cfg.notices.push_back("destinations but no routes: every event is `ignored`");
   }
   if (!errors.empty()) return std::nullopt;
   return cfg;

@@ -8,6 +8,10 @@
 #include <vector>
 
 #include "core/config_node.h"
+#include "dispatch/destinations.h"
+#include "dispatch/handler.h"
+#include "dispatch/retry_policy.h"
+#include "dispatch/routes.h"
 #include "http/server.h"
 #include "inbound/source.h"
 
@@ -22,14 +26,22 @@ struct GatewayConfig {
   std::string storage_url = "sqlite://./var/wharf.db";
   std::string coordination_url = "local";
   std::vector<inbound::Source> sources;
+  std::vector<dispatch::Destination> destinations;
+  dispatch::RouteTable routes;
+  dispatch::RetrySchedule retry_schedule = dispatch::default_retry_schedule();
+  double retry_jitter = dispatch::kDefaultRetryJitter;
   // Sections that parse but are not active in this version, to be logged at start-up.
   std::vector<std::string> notices;
 };
 
 // Loads `path`. Returns nullopt when the file cannot be read or has any error; every error is in
-// `errors`.
+// `errors`. Routes may name only the handlers in `handlers`.
 std::optional<GatewayConfig> load_config(const std::string& path, ConfigErrors& errors,
-                                         const EnvLookup& env);
+                                         const EnvLookup& env,
+                                         const dispatch::HandlerRegistry& handlers);
+
+// The built-in handlers this build has (the engine's, then the applications').
+dispatch::HandlerRegistry make_handler_registry();
 
 // Parses "host:port", "[v6]:port" or ":port" (all interfaces). False when malformed.
 bool parse_listen(std::string_view text, std::string* host, unsigned short* port);

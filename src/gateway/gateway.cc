@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sys/resource.h>
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -15,6 +16,8 @@
 #include "admin/admin_api.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "dispatch/dispatcher.h"
+#include "dispatch/http_transport.h"
 #include "http/offload.h"
 #include "http/response.h"
 #include "inbound/inbox.h"
@@ -70,7 +73,7 @@ struct Routes {
 
 }  // namespace
 
-int serve(GatewayConfig config) {
+int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers) {
   log::Level level;
   if (log::parse_level(config.log_level, &level)) log::set_level(level);
   // A write past a file-size limit must fail with EFBIG (→ 503), not kill the process.
@@ -90,6 +93,13 @@ int serve(GatewayConfig config) {
   asio::io_context ioc(threads);
   store::StoreOptions store_options;
   store_options.metrics = &metrics;
+  store_options.router = dispatch::make_router(config.routes);
+  // The store wakes the dispatcher after commits that made deliveries due; it may commit before
+  // the dispatcher exists (released leases) or while it stops.
+  std::atomic<dispatch::Dispatcher*> wake_target{nullptr};
+  store_options.on_deliveries_due = [&wake_target] {
+    if (auto* d = wake_target.load()) d->notify();
+  };
   auto opened = store::open_store(config.storage_url, store_options);
   if (!opened) {
     log::error("cannot open storage", {{"error", opened.error().message}});
@@ -99,8 +109,19 @@ int serve(GatewayConfig config) {
 
   asio::thread_pool blocking_pool(2);
 
+  dispatch::DispatcherOptions dispatch_options;
+  dispatch_options.retry_schedule = config.retry_schedule;
+  dispatch_options.jitter = config.retry_jitter;
+  dispatch::Dispatcher dispatcher(
+      *store, config.routes, handlers, config.destinations,
+      [](auto executor) { return dispatch::make_http_transport(executor); },
+      SystemClock::instance(), metrics, dispatch_options);
+  wake_target = &dispatcher;
+  dispatcher.start();
+
   inbound::Inbox inbox(std::move(config.sources), *store, SystemClock::instance(), metrics);
-  admin::AdminApi admin(config.admin_tokens, *store, blocking_pool.get_executor(), metrics);
+  admin::AdminApi admin(config.admin_tokens, *store, blocking_pool.get_executor(), metrics,
+                        &dispatcher);
   Routes routes{inbox,
                 admin,
                 *store,
@@ -156,6 +177,10 @@ int serve(GatewayConfig config) {
   }
   ioc.run();
   for (auto& t : workers) t.join();
+  // Attempts in flight get what is left of the drain time to finish and be recorded; one still
+  // running after that is retried after the restart (its lease is released then).
+  dispatcher.stop(config.drain_timeout);
+  wake_target = nullptr;
   store->close();
   blocking_pool.join();
   log::info("stopped", {{"in_flight_abandoned", server.in_flight()}});

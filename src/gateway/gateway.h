@@ -1,6 +1,7 @@
-// The composition root of `wharf serve`: opens the store, builds the inbox and admin API, routes
-// HTTP targets to them, runs the I/O threads, and drains on SIGTERM/SIGINT (stop accepting,
-// finish in-flight requests, complete every queued commit, exit). Owns every long-lived object.
+// The composition root of `wharf serve`: opens the store, builds the inbox, the dispatcher and
+// the admin API, routes HTTP targets to them, runs the I/O threads, and drains on SIGTERM/SIGINT
+// (stop accepting, finish in-flight requests, let attempts in flight finish, complete every
+// queued commit, exit). Owns every long-lived object.
 #pragma once
 
 #include "gateway/config.h"
@@ -8,7 +9,7 @@
 namespace wharf::gateway {
 
 // Runs until SIGTERM/SIGINT. Returns the process exit code: 0 after a clean drain, 1 when
-// start-up fails (the reason is logged).
-int serve(GatewayConfig config);
+// start-up fails (the reason is logged). `handlers` are the ones `config` was checked against.
+int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers);
 
 }  // namespace wharf::gateway

@@ -61,14 +61,19 @@ TEST(RetryPolicy, FullJitterSpansZeroToTheDelay) {
   EXPECT_EQ(RetryPolicy(s, 1.0, always(1.0)).after_failure(1, std::nullopt).delay, 10s);
 }
 
-TEST(RetryPolicy, DefaultJitterKeepsTheUsersScheduleRecognisable) {
+TEST(RetryPolicy, DefaultJitterIsFullJitter) {
   RetryPolicy policy(schedule_of({1h}), kDefaultRetryJitter, always(0.0));
-  EXPECT_EQ(policy.jitter(), 0.2);
+  EXPECT_EQ(policy.jitter(), 1.0);
+  EXPECT_EQ(policy.after_failure(1, std::nullopt).delay, 0min);
+}
+
+TEST(RetryPolicy, PartialJitterKeepsTheUsersScheduleRecognisable) {
+  RetryPolicy policy(schedule_of({1h}), 0.2, always(0.0));
   EXPECT_EQ(policy.after_failure(1, std::nullopt).delay, 48min);
 }
 
 TEST(RetryPolicy, RealRandomnessStaysInBoundsAndSpreadsOverThem) {
-  RetryPolicy policy(schedule_of({2min}));  // default jitter and CSPRNG-seeded source
+  RetryPolicy policy(schedule_of({2min}), 0.2);  // CSPRNG-seeded source
   milliseconds lo = 1h;
   milliseconds hi = 0ms;
   double sum_ms = 0;

@@ -9,6 +9,11 @@
 namespace wharf::gateway {
 namespace {
 
+const dispatch::HandlerRegistry& handlers() {
+  static const dispatch::HandlerRegistry registry = make_handler_registry();
+  return registry;
+}
+
 std::string write_temp(const std::string& text) {
   static int n = 0;
   auto p = std::filesystem::temp_directory_path() /
@@ -30,7 +35,7 @@ std::string refusal_of(const std::string& yaml) {
   auto path = write_temp(yaml);
   ConfigErrors errors(path);
   auto env = env_with({});
-  EXPECT_FALSE(load_config(path, errors, env));
+  EXPECT_FALSE(load_config(path, errors, env, handlers()));
   std::string all;
   for (auto& m : errors.messages()) all += m + "\n";
   return all;
@@ -49,7 +54,7 @@ sources:
 )");
   ConfigErrors errors(path);
   auto env = env_with({{"TOKEN", "0123456789abcdef"}});
-  auto cfg = load_config(path, errors, env);
+  auto cfg = load_config(path, errors, env, handlers());
   ASSERT_TRUE(cfg) << (errors.messages().empty() ? "" : errors.messages()[0]);
   EXPECT_EQ(cfg->server.port, 0);
   EXPECT_EQ(cfg->admin_tokens, (std::vector<std::string>{"0123456789abcdef"}));
@@ -79,30 +84,77 @@ bogus: 1
   EXPECT_NE(all.find(":9: bogus: unknown key"), std::string::npos) << all;
 }
 
-TEST(GatewayConfig, ValidatesRoutesAndRetryScheduleAlreadyWithLines) {
+TEST(GatewayConfig, ValidatesDestinationsRoutesAndRetryScheduleWithLines) {
   std::string all = refusal_of(R"(sources:
   stripe: { verifier: stripe, secret: "whsec_abc" }
 destinations:
   app: { url: "http://127.0.0.1:9000/hooks" }
 routes:
   - match: { source: stripe, types: ["invoice.*"] }
-    to: [ { handler: outreach.billing }, { forward: app } ]
+    to: [ { handler: wharf.noop }, { forward: app } ]
   - match: { source: "*" }
     to: [ { forward: nowhere } ]
 dispatch:
   retry_schedule: [5s, soon]
+  jitter: most
 )");
+  EXPECT_NE(all.find(":4: destinations.app: needs `secret`"), std::string::npos) << all;
   EXPECT_NE(all.find(":9:"), std::string::npos) << all;  // the unknown destination
   EXPECT_NE(all.find("unknown destination 'nowhere'"), std::string::npos) << all;
   EXPECT_NE(all.find(":11: dispatch.retry_schedule[1]"), std::string::npos) << all;
-  EXPECT_EQ(count_lines(all), 2u) << all;
+  EXPECT_NE(all.find(":12: dispatch.jitter"), std::string::npos) << all;
+  EXPECT_EQ(count_lines(all), 4u) << all;
+}
+
+TEST(GatewayConfig, RoutesMayNameOnlyRegisteredHandlers) {
+  std::string all = refusal_of(R"(routes:
+  - match: { source: stripe }
+    to: [ { handler: outreach.billing } ]
+)");
+  EXPECT_NE(all.find("no built-in handler named `outreach.billing`"), std::string::npos) << all;
+  EXPECT_NE(all.find("wharf.noop"), std::string::npos) << all;  // what the build has
+}
+
+TEST(GatewayConfig, LoadsDestinationsRoutesAndDispatchSettings) {
+  auto path = write_temp(R"(destinations:
+  app:
+    url: "http://127.0.0.1:9000/hooks"
+    secret: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_c2Vjb25k"]
+    timeout: 2s
+    max_in_flight: 4
+    breaker: { failure_rate: 25%, window: 10, min_calls: 5, open_for: 10s }
+    headers: { X-Env: prod }
+routes:
+  - match: { source: stripe, types: ["invoice.*"] }
+    to: [ { handler: wharf.noop }, { forward: app } ]
+    retry_schedule: [1s, 2s]
+dispatch:
+  retry_schedule: [5s, 30s, 2m]
+  jitter: none
+)");
+  ConfigErrors errors(path);
+  auto env = env_with({});
+  auto cfg = load_config(path, errors, env, handlers());
+  ASSERT_TRUE(cfg) << (errors.messages().empty() ? "" : errors.messages()[0]);
+  ASSERT_EQ(cfg->destinations.size(), 1u);
+  const auto& d = cfg->destinations[0];
+  EXPECT_EQ(d.name, "app");
+  EXPECT_EQ(d.keys.size(), 2u);
+  EXPECT_EQ(d.timeout, std::chrono::seconds(2));
+  EXPECT_EQ(d.max_in_flight, 4);
+  EXPECT_EQ(d.breaker.failure_rate_threshold, 25.0);
+  EXPECT_EQ(d.breaker.minimum_calls, 5);
+  ASSERT_EQ(d.headers.size(), 1u);
+  EXPECT_EQ(cfg->routes.routes().size(), 1u);
+  EXPECT_EQ(cfg->retry_schedule.delays.size(), 3u);
+  EXPECT_EQ(cfg->retry_jitter, 0.0);
 }
 
 TEST(GatewayConfig, ReportsYamlSyntaxErrorsWithALine) {
   auto path = write_temp("server:\n  listen: [unclosed\n");
   ConfigErrors errors(path);
   auto env = env_with({});
-  EXPECT_FALSE(load_config(path, errors, env));
+  EXPECT_FALSE(load_config(path, errors, env, handlers()));
   ASSERT_EQ(errors.messages().size(), 1u);
   EXPECT_NE(errors.messages()[0].find("invalid YAML"), std::string::npos);
 }
@@ -110,7 +162,7 @@ TEST(GatewayConfig, ReportsYamlSyntaxErrorsWithALine) {
 TEST(GatewayConfig, MissingFileIsOneClearError) {
   ConfigErrors errors("/nonexistent/wharf.yaml");
   auto env = env_with({});
-  EXPECT_FALSE(load_config("/nonexistent/wharf.yaml", errors, env));
+  EXPECT_FALSE(load_config("/nonexistent/wharf.yaml", errors, env, handlers()));
   ASSERT_EQ(errors.messages().size(), 1u);
   EXPECT_EQ(errors.messages()[0], "/nonexistent/wharf.yaml: cannot read the file");
 }
@@ -119,7 +171,7 @@ TEST(GatewayConfig, RejectsAMasterKeyThatIsNot32Bytes) {
   auto path = write_temp("vault: { master_key: \"c2hvcnQ=\" }\n");
   ConfigErrors errors(path);
   auto env = env_with({});
-  EXPECT_FALSE(load_config(path, errors, env));
+  EXPECT_FALSE(load_config(path, errors, env, handlers()));
 }
 
 TEST(ParseListen, AcceptsHostPortV6AndBarePort) {

@@ -44,6 +44,18 @@ class FakeStore final : public store::Store {
   }
   Result<void> ping() override { return {}; }
   void close() override {}
+  // The inbox never touches the delivery queue.
+  void claim(std::string, int, std::int64_t, std::int64_t,
+             std::function<void(Result<store::ClaimResult>)>) override {}
+  void complete(std::vector<store::DeliveryResult>, std::function<void(Result<void>)>) override {}
+  void run_handler(store::HandlerRun,
+                   std::function<void(Result<store::HandlerRunResult>)>) override {}
+  void replay(store::ReplayFilter, std::function<void(Result<store::ReplayResult>)>) override {}
+  void set_target_disabled(std::string, std::optional<std::string>, std::int64_t,
+                           std::function<void(Result<void>)>) override {}
+  Result<std::vector<store::TargetState>> disabled_targets() override { return {}; }
+  Result<std::vector<store::QueueDepth>> queue_depth() override { return {}; }
+  Result<std::vector<std::string>> waiting_targets() override { return {}; }
 
   bool fail = false;
   int submissions = 0;

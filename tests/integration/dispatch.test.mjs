@@ -257,3 +257,23 @@ test('a built-in handler route marks events done, and the metrics show the queue
   assert.match(m, /wharf_destination_breaker_state\{destination="app"\} 0/);
   assert.match(m, /wharf_dispatch_dlq_size 0/);
 });
+
+test('SIGTERM with attempts in flight exits cleanly; they are delivered after the restart', async () => {
+  const app = await sink();
+  app.respond = () => 'hang';
+  const { wharf, send } = await gateway({ sinks: { app }, destinationExtra: { app: { timeout: '30s' } } });
+  const ids = [];
+  for (let i = 0; i < 3; i++) ids.push((await send({ i })).id);
+  await waitFor(() => app.deliveries.length === 3, { what: 'three attempts in flight' });
+  const t0 = Date.now();
+  const exit = await wharf.stop();
+  assert.equal(exit.code, 0, `exit ${JSON.stringify(exit)}; log:\n${wharf.tail()}`);
+  assert.equal(exit.forced, false);
+  assert.ok(Date.now() - t0 < 25000, 'the drain is bounded, not the 30 s attempt timeout');
+  assert.doesNotMatch(wharf.tail(200), /AddressSanitizer|runtime error/);
+
+  app.respond = () => ({ status: 200 });
+  await wharf.restart();
+  await waitFor(async () => (await wharf.allEvents({ status: 'done' })).length === 3, { what: 'done after restart' });
+  for (const id of ids) assert.ok(app.of(id).length >= 2, 'attempted again after the restart');
+});

@@ -1,6 +1,5 @@
 #include "cli/trigger_command.h"
 
-#include <curl/curl.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -9,11 +8,11 @@
 #include <cstring>
 #include <iostream>
 
+#include "cli/gateway_locator.h"
 #include "core/clock.h"
 #include "core/config_node.h"
 #include "core/crypto.h"
 #include "core/encoding.h"
-#include "gateway/config.h"
 #include "inbound/verifier.h"
 
 namespace wharf::cli {
@@ -49,13 +48,6 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
     out += it;
   }
   return out;
-}
-
-bool is_loopback_url(std::string_view url) {
-  for (std::string_view host : {"://127.", "://localhost", "://[::1]"}) {
-    if (url.find(host) != std::string_view::npos) return true;
-  }
-  return false;
 }
 
 // What the config says about the source: its scheme, a signer for it, and where to post.
@@ -172,59 +164,6 @@ std::string shell_quote(std::string_view s) {
   return out + "'";
 }
 
-// ---- libcurl ----
-
-class CurlPoster final : public WebhookPoster {
- public:
-  CurlPoster() {
-    // Not thread-safe, but the CLI calls it once, before any other thread exists.
-    static const CURLcode init = curl_global_init(CURL_GLOBAL_DEFAULT);
-    (void)init;
-  }
-
-  Result<HttpReply> post(const std::string& url, const HeaderList& headers,
-                         const std::string& body) override {
-    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-    if (!curl) return make_error(Errc::kInternal, "cannot initialise libcurl");
-    curl_slist* list = nullptr;
-    for (const auto& [name, value] : headers) {
-      list = curl_slist_append(list, (name + ": " + value).c_str());
-    }
-    list = curl_slist_append(list, "Expect:");  // no 100-continue round trip for large bodies
-    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> list_guard(list,
-                                                                           curl_slist_free_all);
-    HttpReply reply;
-    char error[CURL_ERROR_SIZE] = {0};
-    CURL* h = curl.get();
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10'000L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 30'000L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &CurlPoster::on_data);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &reply.body);
-    // A proxy from the environment would only get in the way of a local gateway.
-    if (is_loopback_url(url)) curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-    CURLcode rc = curl_easy_perform(h);
-    if (rc != CURLE_OK) {
-      std::string why = error[0] != '\0' ? error : curl_easy_strerror(rc);
-      return make_error(Errc::kUnavailable, "POST " + url + " failed: " + trim_trailing(why));
-    }
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &reply.status);
-    return reply;
-  }
-
- private:
-  static std::size_t on_data(char* data, std::size_t size, std::size_t n, void* user) {
-    static_cast<std::string*>(user)->append(data, size * n);
-    return size * n;
-  }
-};
-
 std::uint64_t random_seed() {
   std::string bytes = crypto::random_bytes(sizeof(std::uint64_t));
   std::uint64_t seed = 0;
@@ -247,14 +186,9 @@ std::string types_help() {
 }  // namespace
 
 std::string webhook_url(std::string_view listen, std::string_view source) {
-  std::string host;
-  unsigned short port = 0;
-  if (!gateway::parse_listen(listen, &host, &port)) return {};
-  if (host == "0.0.0.0" || host == "*") host = "127.0.0.1";
-  if (host == "::") host = "::1";
-  if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  return "http://" + host + ":" + std::to_string(port) + "/webhooks/" +
-         encoding::url_encode(source);
+  std::string base = gateway_base_url(listen);
+  if (base.empty()) return {};
+  return base + "/webhooks/" + encoding::url_encode(source);
 }
 
 std::string curl_command(const std::string& url, const HeaderList& headers,
@@ -267,9 +201,7 @@ std::string curl_command(const std::string& url, const HeaderList& headers,
   return out;
 }
 
-std::unique_ptr<WebhookPoster> make_curl_poster() { return std::make_unique<CurlPoster>(); }
-
-int run_trigger(const TriggerOptions& opts, WebhookPoster& poster, SampleContext& ctx,
+int run_trigger(const TriggerOptions& opts, HttpTransport& http, SampleContext& ctx,
                 std::ostream& out, std::ostream& err) {
   auto target = load_target(opts);
   if (!target) {
@@ -297,7 +229,7 @@ int run_trigger(const TriggerOptions& opts, WebhookPoster& poster, SampleContext
       out << curl_command(target->url, headers, signed_req.body) << "\n";
       continue;
     }
-    auto reply = poster.post(target->url, headers, signed_req.body);
+    auto reply = http.send(HttpMethod::kPost, target->url, headers, signed_req.body);
     if (!reply) {
       err << "wharf trigger: " << reply.error().message << "\n";
       return kExitFailed;
@@ -334,9 +266,9 @@ void register_trigger_command(CLI::App& root, int* exit_code) {
       ->check(CLI::Range(1, 100000));
   cmd->footer(types_help());
   cmd->callback([opts, exit_code] {
-    auto poster = make_curl_poster();
+    auto http = make_curl_transport();
     SampleContext ctx(random_seed(), SystemClock::instance().now_s());
-    *exit_code = run_trigger(*opts, *poster, ctx, std::cout, std::cerr);
+    *exit_code = run_trigger(*opts, *http, ctx, std::cout, std::cerr);
   });
 }
 

@@ -4,15 +4,11 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <cstdint>
 #include <iosfwd>
-#include <memory>
 #include <string>
-#include <utility>
-#include <vector>
 
+#include "cli/http_transport.h"
 #include "cli/samples.h"
-#include "core/error.h"
 
 namespace wharf::cli {
 
@@ -31,32 +27,10 @@ struct TriggerOptions {
   int count = 1;       // distinct events to send
 };
 
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
-
-struct HttpReply {
-  long status = 0;
-  std::string body;
-};
-
-// The side effect of the command, so tests can use a fake.
-class WebhookPoster {
- public:
-  virtual ~WebhookPoster() = default;
-  // POSTs `body` with `headers` (which include Content-Type) to `url`. The reply whatever its
-  // status, or an Errc::kUnavailable error with a one-line reason when no reply came (connect
-  // failure, timeout).
-  virtual Result<HttpReply> post(const std::string& url, const HeaderList& headers,
-                                 const std::string& body) = 0;
-};
-
-// A libcurl poster: 10 s to connect, 30 s per request, no proxy from the environment (the
-// gateway is local; a proxy would see the signed secrets' MACs for nothing).
-std::unique_ptr<WebhookPoster> make_curl_poster();
-
 // Runs the command with `opts`; ids and time come from `ctx`. Prints one line per event on
 // `out` ("<status> <body>"), or with opts.print the curl commands; errors are one line on `err`.
 // Returns the exit code described above.
-int run_trigger(const TriggerOptions& opts, WebhookPoster& poster, SampleContext& ctx,
+int run_trigger(const TriggerOptions& opts, HttpTransport& http, SampleContext& ctx,
                 std::ostream& out, std::ostream& err);
 
 // The gateway URL for `source` given `server.listen` ("127.0.0.1:8080", "0.0.0.0:8080",

@@ -1,14 +1,10 @@
 #include <gtest/gtest.h>
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "cli/trigger_command.h"
 #include "core/config_node.h"
@@ -49,10 +45,11 @@ struct Posted {
 // What the gateway would see of a posted request.
 inbound::testing::FakeRequest request_of(const Posted& p) { return {p.headers, p.body}; }
 
-class FakePoster final : public WebhookPoster {
+class FakeTransport final : public HttpTransport {
  public:
-  Result<HttpReply> post(const std::string& url, const HeaderList& headers,
+  Result<HttpReply> send(HttpMethod method, const std::string& url, const HeaderList& headers,
                          const std::string& body) override {
+    EXPECT_EQ(method, HttpMethod::kPost);
     posted.push_back({url, headers, body});
     if (fail_network) return make_error(Errc::kUnavailable, "POST " + url + " failed: refused");
     return HttpReply{status,
@@ -87,7 +84,7 @@ class TriggerTest : public testing::Test {
   }
 
   std::string config_ = write_config(kConfig);
-  FakePoster poster_;
+  FakeTransport poster_;
   SampleContext ctx_{11, kNow};
   std::ostringstream out_, err_;
   YAML::Node doc_;
@@ -255,53 +252,6 @@ TEST(RegisterTriggerCommand, RequiresSourceAndTypeAndAPositiveCount) {
   register_trigger_command(b, &exit_code);
   EXPECT_THROW(b.parse("trigger stripe invoice.paid --count 0"), CLI::ValidationError);
   EXPECT_EQ(exit_code, -1);
-}
-
-namespace asio = boost::asio;
-namespace http = boost::beast::http;
-
-TEST(CurlPoster, PostsToALoopbackServerAndReturnsItsAnswer) {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-  unsigned short port = acceptor.local_endpoint().port();
-  http::request<http::string_body> seen;
-  std::thread server([&] {
-    asio::ip::tcp::socket sock = acceptor.accept();
-    boost::beast::flat_buffer buf;
-    http::read(sock, buf, seen);
-    http::response<http::string_body> res{http::status::accepted, 11};
-    res.set(http::field::content_type, "application/json");
-    res.body() = R"({"status":"ok","id":"7"})";
-    res.prepare_payload();
-    http::write(sock, res);
-    boost::system::error_code ignored;
-    sock.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  });
-  auto poster = make_curl_poster();
-  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/webhooks/s";
-  auto reply =
-      poster->post(url, {{"Content-Type", "application/json"}, {"X-Test", "1"}}, R"({"a":1})");
-  server.join();
-  ASSERT_TRUE(reply) << reply.error().message;
-  EXPECT_EQ(reply->status, 202);
-  EXPECT_EQ(reply->body, R"({"status":"ok","id":"7"})");
-  EXPECT_EQ(seen.method(), http::verb::post);
-  EXPECT_EQ(seen.target(), "/webhooks/s");
-  EXPECT_EQ(seen["X-Test"], "1");
-  EXPECT_EQ(seen[http::field::content_type], "application/json");
-  EXPECT_EQ(seen.body(), R"({"a":1})");
-}
-
-TEST(CurlPoster, ConnectionRefusedIsAOneLineError) {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-  unsigned short port = acceptor.local_endpoint().port();
-  acceptor.close();  // nothing listens there now
-  auto reply = make_curl_poster()->post("http://127.0.0.1:" + std::to_string(port) + "/webhooks/s",
-                                        {}, "{}");
-  ASSERT_FALSE(reply);
-  EXPECT_EQ(reply.error().code, Errc::kUnavailable);
-  EXPECT_EQ(reply.error().message.find('\n'), std::string::npos);
 }
 
 }  // namespace

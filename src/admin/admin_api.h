@@ -12,6 +12,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -47,6 +48,8 @@ class AdminApi {
                                                std::string_view query);
   boost::asio::awaitable<http::Response> list_events(std::string_view query, bool dlq);
   boost::asio::awaitable<http::Response> get_event(std::string_view id);
+  boost::asio::awaitable<Result<std::pair<store::ReplaySelection, store::ReplayResult>>> replay(
+      store::ReplayFilter filter);
   boost::asio::awaitable<http::Response> replay_one(std::string_view id);
   boost::asio::awaitable<http::Response> replay_many(std::string_view body, bool dlq);
   http::Response list_destinations();

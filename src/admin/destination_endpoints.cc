@@ -5,6 +5,7 @@
 #include "core/time_format.h"
 #include "dispatch/dispatcher.h"
 #include "http/response.h"
+#include "outbound/http_types.h"
 #include "store/await.h"
 
 namespace wharf::admin {
@@ -31,7 +32,8 @@ http::Response AdminApi::list_destinations() {
       else
         breaker["open_until"] = nullptr;
       boost::json::object o{{"name", d.name},
-                            {"url", d.url},
+                            // Only the origin: a webhook URL's path or query is often its secret.
+                            {"url", outbound::url_origin(d.url)},
                             {"enabled", !d.disabled},
                             {"in_flight", d.in_flight},
                             {"max_in_flight", d.max_in_flight},

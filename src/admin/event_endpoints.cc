@@ -200,31 +200,47 @@ boost::asio::awaitable<http::Response> AdminApi::get_event(std::string_view id) 
   co_return http::json_response(http::Status::ok, body);
 }
 
+// Selects on the blocking pool (a filter may scan), then resets on the writer.
+boost::asio::awaitable<Result<std::pair<store::ReplaySelection, store::ReplayResult>>>
+AdminApi::replay(store::ReplayFilter filter) {
+  filter.now_ms = clock_.now_ms();
+  auto select = [this, f = std::move(filter)] { return store_.select_for_replay(f); };
+  auto selection = co_await http::offload(pool_, std::move(select));
+  if (!selection) co_return selection.error();
+  store::ReplaySelection chosen = *selection;
+  auto call = [this, s = std::move(*selection)](auto done) mutable {
+    store_.replay(std::move(s), std::move(done));
+  };
+  auto r = co_await store::await_result<store::ReplayResult>(std::move(call));
+  if (!r) co_return r.error();
+  co_return std::pair{std::move(chosen), *r};
+}
+
 boost::asio::awaitable<http::Response> AdminApi::replay_one(std::string_view id) {
   if (!parse_event_id(id)) co_return http::json_error(http::Status::not_found, "no such event");
   store::ReplayFilter f;
   f.event_id = std::string(id);
-  f.now_ms = clock_.now_ms();
-  auto call = [this, f](auto done) { store_.replay(f, std::move(done)); };
-  auto r = co_await store::await_result<store::ReplayResult>(std::move(call));
+  auto r = co_await replay(std::move(f));
   if (!r) co_return http::error_response(r.error());
-  if (r->replayed == 0) co_return http::json_error(http::Status::not_found, "no such event");
-  co_return http::json_response(http::Status::accepted,
-                                {{"id", std::string(id)},
-                                 {"status", r->deliveries > 0 ? "pending" : "ignored"},
-                                 {"deliveries", r->deliveries}});
+  if (r->second.replayed == 0) co_return http::json_error(http::Status::not_found, "no such event");
+  // The event's status now: `pending`, or `ignored` when no route reaches it (older deliveries
+  // to targets no longer routed keep theirs).
+  auto read = [this, key = std::string(id)] { return store_.get_event(key); };
+  auto found = co_await http::offload(pool_, std::move(read));
+  std::string status = found && *found ? (*found)->summary.status : "pending";
+  co_return http::json_response(
+      http::Status::accepted,
+      {{"id", std::string(id)}, {"status", status}, {"deliveries", r->second.deliveries}});
 }
 
 boost::asio::awaitable<http::Response> AdminApi::replay_many(std::string_view body, bool dlq) {
   auto filter = parse_replay_filter(body, dlq);
   if (!filter) co_return http::error_response(filter.error());
-  filter->now_ms = clock_.now_ms();
-  auto call = [this, f = std::move(*filter)](auto done) { store_.replay(f, std::move(done)); };
-  auto r = co_await store::await_result<store::ReplayResult>(std::move(call));
+  auto r = co_await replay(std::move(*filter));
   if (!r) co_return http::error_response(r.error());
-  boost::json::object out{{"replayed", r->replayed}, {"deliveries", r->deliveries}};
-  if (r->next_cursor)
-    out["next_cursor"] = *r->next_cursor;
+  boost::json::object out{{"replayed", r->second.replayed}, {"deliveries", r->second.deliveries}};
+  if (r->first.next_cursor)
+    out["next_cursor"] = *r->first.next_cursor;
   else
     out["next_cursor"] = nullptr;
   co_return http::json_response(http::Status::accepted, out);

@@ -202,7 +202,10 @@ void Dispatcher::start() {
       asio::co_spawn(io_, run_handler_lane(*lane), asio::detached);
     }
   }
-  asio::co_spawn(io_, refresh_stats(), asio::detached);
+  stats_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "wharf-stats");
+    refresh_stats();
+  });
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "wharf-dispatch");
     try {
@@ -240,10 +243,23 @@ void Dispatcher::stop(std::chrono::milliseconds timeout) {
   if (busy_.load() > 0) {
     log::warn("dispatcher stopped with attempts in flight; they will run again after a restart",
               {{"in_flight", busy_.load()}});
+    // Abort them (on the loop, which is still running), and give the loop a moment to see the
+    // cancellations through.
+    if (transport_) transport_->close();
+    auto grace = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+    while (busy_.load() > 0 && std::chrono::steady_clock::now() < grace) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
   }
+  if (transport_) transport_->close();
+  {
+    std::lock_guard lock(stats_mu_);
+    stats_stop_ = true;
+  }
+  stats_cv_.notify_all();
+  if (stats_thread_.joinable()) stats_thread_.join();
   io_.stop();
   if (thread_.joinable()) thread_.join();
-  if (transport_) transport_->close();
 }
 
 asio::awaitable<void> Dispatcher::sleep(Lane& lane, std::optional<std::int64_t> until_ms) {
@@ -271,6 +287,11 @@ asio::awaitable<void> Dispatcher::run_forward_lane(Lane& lane) {
       co_await sleep(lane, std::nullopt);  // a finishing attempt wakes the lane
       continue;
     }
+    // Open: nothing is attempted (no attempt is spent) until the breaker lets a probe through.
+    if (std::int64_t until = lane.breaker->open_until_ms(); until > clock_.now_ms()) {
+      co_await sleep(lane, until);
+      continue;
+    }
     std::vector<resilience::CircuitBreaker::Permit> permits;
     while (static_cast<int>(permits.size()) < free) {
       auto p = lane.breaker->try_acquire();
@@ -278,7 +299,6 @@ asio::awaitable<void> Dispatcher::run_forward_lane(Lane& lane) {
       permits.push_back(p);
     }
     if (permits.empty()) {
-      // Open: nothing is attempted (no attempt is spent) until the breaker lets a probe through.
       std::int64_t until = lane.breaker->open_until_ms();
       co_await sleep(lane, until ? std::optional<std::int64_t>(until) : std::nullopt);
       continue;
@@ -289,7 +309,15 @@ asio::awaitable<void> Dispatcher::run_forward_lane(Lane& lane) {
     auto call = [this, &lane, want, now, lease_until](auto done) {
       store_.claim(lane.target, want, now, lease_until, std::move(done));
     };
+    ++busy_;
     auto claimed = co_await await_result<store::ClaimResult>(std::move(call));
+    --busy_;
+    if (stopping_) {
+      // Claimed while stopping: not attempted now; the SQLite engine releases the leases at the
+      // next start (other engines let them expire).
+      for (auto& p : permits) lane.breaker->on_ignored(p);
+      break;
+    }
     if (!claimed) {
       for (auto& p : permits) lane.breaker->on_ignored(p);
       log::warn("cannot claim deliveries",
@@ -336,6 +364,14 @@ asio::awaitable<void> Dispatcher::deliver(Lane& lane, store::ClaimedDelivery d,
     });
   };
   auto answer = co_await await_result<ForwardResponse>(std::move(send));
+  if (stopping_ && answer->status == 0 && answer->error.starts_with("cancelled")) {
+    // Aborted by the shutdown, not by the destination: no attempt is recorded and the lease is
+    // released at the next start, so the attempt is simply made again.
+    lane.breaker->on_ignored(permit);
+    --lane.in_flight;
+    --busy_;
+    co_return;
+  }
   auto duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   std::int64_t now = clock_.now_ms();
@@ -474,11 +510,13 @@ asio::awaitable<void> Dispatcher::run_handler_lane(Lane& lane) {
   }
 }
 
-asio::awaitable<void> Dispatcher::refresh_stats() {
-  asio::steady_timer timer(io_);
+void Dispatcher::refresh_stats() {
+  // Its own thread: the queue-depth query grows with the backlog and must not hold up the lanes.
   std::set<std::pair<std::string, std::string>> seen;
   auto& dlq = metrics_.gauge("wharf_dispatch_dlq_size", "Deliveries in the DLQ (dead)");
-  while (!stopping_) {
+  std::unique_lock lock(stats_mu_);
+  while (!stats_stop_) {
+    lock.unlock();
     auto depth = store_.queue_depth();
     if (depth) {
       std::map<std::pair<std::string, std::string>, std::int64_t> now;
@@ -497,9 +535,8 @@ asio::awaitable<void> Dispatcher::refresh_stats() {
       }
       dlq.set(dead);
     }
-    timer.expires_after(options_.stats_interval);
-    boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    lock.lock();
+    stats_cv_.wait_for(lock, options_.stats_interval, [this] { return stats_stop_; });
   }
 }
 

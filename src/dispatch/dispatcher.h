@@ -7,13 +7,15 @@
 // route's schedule, then the delivery is dead (the DLQ). A slow or dead destination only fills
 // its own lane: the others, and ingest, never wait for it.
 //
-// Runs on its own thread and io_context ("wharf-dispatch"). notify() and the status calls are
-// thread-safe; start() and stop() are called once each, by the owner.
+// Runs on its own thread and io_context ("wharf-dispatch"), plus a thread that refreshes the
+// queue gauges ("wharf-stats"). notify() and the status calls are thread-safe; start() and stop()
+// are called once each, by the owner.
 #pragma once
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -98,7 +100,7 @@ class Dispatcher {
                                        resilience::CircuitBreaker::Permit permit);
   boost::asio::awaitable<void> sleep(Lane& lane, std::optional<std::int64_t> until_ms);
   boost::asio::awaitable<void> flush_results();
-  boost::asio::awaitable<void> refresh_stats();
+  void refresh_stats();
   void queue_result(store::DeliveryResult r);
   const RetryPolicy& policy_for(const store::StoredEvent& e, const std::string& target) const;
   void load_disabled();
@@ -122,6 +124,10 @@ class Dispatcher {
   std::atomic<int> busy_{0};                    // attempts in flight + result flushes running
   std::thread thread_;
   bool started_ = false;
+  std::mutex stats_mu_;
+  std::condition_variable stats_cv_;
+  bool stats_stop_ = false;  // guarded by stats_mu_
+  std::thread stats_thread_;
 };
 
 }  // namespace wharf::dispatch

@@ -116,8 +116,6 @@ int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers) {
       *store, config.routes, handlers, config.destinations,
       [](auto executor) { return dispatch::make_http_transport(executor); },
       SystemClock::instance(), metrics, dispatch_options);
-  wake_target = &dispatcher;
-  dispatcher.start();
 
   inbound::Inbox inbox(std::move(config.sources), *store, SystemClock::instance(), metrics);
   admin::AdminApi admin(config.admin_tokens, *store, blocking_pool.get_executor(), metrics,
@@ -132,8 +130,11 @@ int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers) {
   auto bound = server.listen();
   if (!bound) {
     log::error("cannot start", {{"error", bound.error().message}});
+    store->close();
     return 1;
   }
+  wake_target = &dispatcher;
+  dispatcher.start();
   server.start();
   std::string address = bound->address().to_string();
   if (bound->address().is_v6()) address = "[" + address + "]";
@@ -145,21 +146,26 @@ int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers) {
   // Drain: stop accepting, wait for in-flight requests (bounded), then stop the loop. A second
   // signal during the drain stops at once.
   asio::signal_set signals(ioc, SIGTERM, SIGINT);
+  // Set by the first signal (the drain's end) and moved to now by a second one.
+  std::atomic<std::chrono::steady_clock::time_point> drain_deadline{
+      std::chrono::steady_clock::now() + config.drain_timeout};
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     log::info("draining", {{"signal", sig}});
+    drain_deadline = std::chrono::steady_clock::now() + config.drain_timeout;
     signals.async_wait([&](const boost::system::error_code& again, int) {
       if (again) return;
       log::warn("second signal: stopping without waiting for in-flight requests");
+      drain_deadline = std::chrono::steady_clock::now();
       ioc.stop();
     });
     server.drain();
     asio::co_spawn(
         ioc,
         [&]() -> asio::awaitable<void> {
-          auto deadline = std::chrono::steady_clock::now() + config.drain_timeout;
           asio::steady_timer timer(ioc);
-          while (server.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+          while (server.in_flight() > 0 &&
+                 std::chrono::steady_clock::now() < drain_deadline.load()) {
             timer.expires_after(std::chrono::milliseconds(10));
             co_await timer.async_wait(asio::use_awaitable);
           }
@@ -178,8 +184,10 @@ int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers) {
   ioc.run();
   for (auto& t : workers) t.join();
   // Attempts in flight get what is left of the drain time to finish and be recorded; one still
-  // running after that is retried after the restart (its lease is released then).
-  dispatcher.stop(config.drain_timeout);
+  // running after that is made again after the restart (its lease is released then).
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      drain_deadline.load() - std::chrono::steady_clock::now());
+  dispatcher.stop(std::max(left, std::chrono::milliseconds(0)));
   wake_target = nullptr;
   store->close();
   blocking_pool.join();

@@ -105,10 +105,20 @@ struct ReplayFilter {
   std::int64_t now_ms = 0;
 };
 
+// The events a replay filter matched (Store::select_for_replay), to be passed to Store::replay.
+struct ReplaySelection {
+  std::vector<std::string> event_ids;  // oldest first
+  // The filter's status: then only the deliveries in that status are replayed (an event's
+  // `dead` deliveries, not the targets that already succeeded), plus targets routed since.
+  // Without it every routed target of each event is replayed.
+  std::optional<std::string> status;
+  std::optional<std::string> next_cursor;  // more events may match: select again with it
+  std::int64_t now_ms = 0;                 // when the replayed deliveries are due
+};
+
 struct ReplayResult {
-  int replayed = 0;                        // events that matched and were reset
-  int deliveries = 0;                      // deliveries scheduled for them
-  std::optional<std::string> next_cursor;  // more events may match: call again with it
+  int replayed = 0;    // selected events still found (each was re-routed)
+  int deliveries = 0;  // deliveries scheduled for them
 };
 
 // Deliveries by target and status, for metrics and the status page.

@@ -142,7 +142,12 @@ class Store {
                         std::function<void(Result<void>)> done) = 0;
   // Runs a built-in handler over its due deliveries (deliveries.h HandlerRun).
   virtual void run_handler(HandlerRun run, std::function<void(Result<HandlerRunResult>)> done) = 0;
-  virtual void replay(ReplayFilter filter, std::function<void(Result<ReplayResult>)> done) = 0;
+  // Blocking read: the events `filter` matches (kInvalidArgument for a malformed cursor).
+  virtual Result<ReplaySelection> select_for_replay(const ReplayFilter& filter) = 0;
+  // Resets the selected events' deliveries to a new series, due at selection.now_ms, with their
+  // targets resolved by the router now.
+  virtual void replay(ReplaySelection selection,
+                      std::function<void(Result<ReplayResult>)> done) = 0;
   // Disables a target (a destination answered 410) or, with `reason` nullopt, enables it again.
   virtual void set_target_disabled(std::string target, std::optional<std::string> reason,
                                    std::int64_t now_ms, std::function<void(Result<void>)> done) = 0;

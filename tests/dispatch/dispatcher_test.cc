@@ -154,6 +154,8 @@ class DispatcherTest : public ::testing::Test {
     route("slow", {{Target::Kind::kForward, "slow"}});
     route("both", {{Target::Kind::kForward, "app"}, {Target::Kind::kForward, "slow"}});
     route("h", {{Target::Kind::kHandler, "test.count"}});
+    route("sched", {{Target::Kind::kForward, "app"}});
+    routes.back().retry_schedule = std::vector<std::chrono::milliseconds>{2s};
     table_ = RouteTable(std::move(routes));
 
     store::StoreOptions so;
@@ -277,13 +279,30 @@ TEST_F(DispatcherTest, FailedAttemptsFollowTheScheduleThenTheDlqAndReplaySucceed
   f.event_id = id;
   f.now_ms = clock_.now_ms();
   std::promise<Result<store::ReplayResult>> p;
-  store_->replay(f, [&p](Result<store::ReplayResult> r) { p.set_value(std::move(r)); });
+  auto selection = store_->select_for_replay(f);
+  ASSERT_TRUE(selection);
+  store_->replay(std::move(*selection),
+                 [&p](Result<store::ReplayResult> r) { p.set_value(std::move(r)); });
   ASSERT_TRUE(p.get_future().get());
   ASSERT_TRUE(status_is(id, "done"));
   d = detail(id);
   EXPECT_EQ(d.attempts.size(), 4u);
   EXPECT_EQ(d.attempts.back().series, 2);
   EXPECT_EQ(d.attempts.back().number, 1);
+}
+
+TEST_F(DispatcherTest, ARoutesOwnScheduleReplacesTheDefault) {
+  transport_.answer = [](const ForwardRequest&) { return ForwardResponse{500, {}, false, ""}; };
+  start({destination("app")}, {5s, 30s});
+  auto own = ingest("sched", "e1");
+  auto def = ingest("app", "e2");
+  ASSERT_TRUE(status_is(own, "failed"));
+  ASSERT_TRUE(status_is(def, "failed"));
+  EXPECT_EQ(detail(own).targets[0].next_attempt_ms, kT0 + 2000);
+  EXPECT_EQ(detail(def).targets[0].next_attempt_ms, kT0 + 5000);
+  advance(2s);
+  ASSERT_TRUE(status_is(own, "dead")) << "one delay: two attempts, then the DLQ";
+  EXPECT_EQ(detail(def).summary.status, "failed");
 }
 
 TEST_F(DispatcherTest, RetryAfterFromTheDestinationLengthensTheWait) {

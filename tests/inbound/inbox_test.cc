@@ -50,7 +50,10 @@ class FakeStore final : public store::Store {
   void complete(std::vector<store::DeliveryResult>, std::function<void(Result<void>)>) override {}
   void run_handler(store::HandlerRun,
                    std::function<void(Result<store::HandlerRunResult>)>) override {}
-  void replay(store::ReplayFilter, std::function<void(Result<store::ReplayResult>)>) override {}
+  Result<store::ReplaySelection> select_for_replay(const store::ReplayFilter&) override {
+    return store::ReplaySelection{};
+  }
+  void replay(store::ReplaySelection, std::function<void(Result<store::ReplayResult>)>) override {}
   void set_target_disabled(std::string, std::optional<std::string>, std::int64_t,
                            std::function<void(Result<void>)>) override {}
   Result<std::vector<store::TargetState>> disabled_targets() override { return {}; }

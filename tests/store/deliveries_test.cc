@@ -13,6 +13,8 @@ namespace {
 
 constexpr std::int64_t kT0 = 1'700'000'000'000;
 
+std::int64_t parse_far_future() { return 10'000'000'000'000'000; }  // Unix ms, year ~318857
+
 // The delivery queue of the SQLite engine: routing at ingest, leases, outcomes, handlers in the
 // store transaction, replay and disabled targets.
 class DeliveriesTest : public ::testing::Test {
@@ -98,6 +100,15 @@ class DeliveriesTest : public ::testing::Test {
     }
     sqlite3_close(db);
     return n;
+  }
+
+  // Selects and replays, as the admin API does; the selection's next_cursor in *cursor.
+  Result<ReplayResult> replay(const ReplayFilter& f, std::optional<std::string>* cursor = nullptr) {
+    auto selection = store_->select_for_replay(f);
+    if (!selection) return selection.error();
+    if (cursor) *cursor = selection->next_cursor;
+    return call<ReplayResult>(
+        [&](auto done) { store_->replay(std::move(*selection), std::move(done)); });
   }
 
   static ReplayFilter replay_one(const std::string& id, std::int64_t now) {
@@ -277,8 +288,7 @@ TEST_F(DeliveriesTest, ReplayStartsANewSeriesAndOutdatesAClaimInFlight) {
   ASSERT_TRUE(complete(c->deliveries[0], DeliveryResult::Next::kDead));
   EXPECT_EQ(detail(id).summary.status, "dead");
 
-  auto replayed = call<ReplayResult>(
-      [&](auto done) { store_->replay(replay_one(id, kT0 + 1), std::move(done)); });
+  auto replayed = replay(replay_one(id, kT0 + 1));
   ASSERT_TRUE(replayed);
   EXPECT_EQ(replayed->replayed, 1);
   EXPECT_EQ(replayed->deliveries, 1);
@@ -291,8 +301,7 @@ TEST_F(DeliveriesTest, ReplayStartsANewSeriesAndOutdatesAClaimInFlight) {
   ASSERT_EQ(in_flight->deliveries.size(), 1u);
   EXPECT_EQ(in_flight->deliveries[0].series, 2);
   // Replayed again while that attempt runs: its late result is logged but changes nothing.
-  ASSERT_TRUE(call<ReplayResult>(
-      [&](auto done) { store_->replay(replay_one(id, kT0 + 2), std::move(done)); }));
+  ASSERT_TRUE(replay(replay_one(id, kT0 + 2)));
   ASSERT_TRUE(complete(in_flight->deliveries[0], DeliveryResult::Next::kDone));
   d = detail(id);
   EXPECT_EQ(d.summary.status, "pending");
@@ -312,15 +321,16 @@ TEST_F(DeliveriesTest, BulkReplayByStatusPagesWithACursor) {
   f.status = "dead";
   f.limit = 3;
   f.now_ms = kT0;
-  auto first = call<ReplayResult>([&](auto done) { store_->replay(f, std::move(done)); });
+  std::optional<std::string> cursor;
+  auto first = replay(f, &cursor);
   ASSERT_TRUE(first);
   EXPECT_EQ(first->replayed, 3);
-  ASSERT_TRUE(first->next_cursor);
-  f.cursor = first->next_cursor;
-  auto second = call<ReplayResult>([&](auto done) { store_->replay(f, std::move(done)); });
+  ASSERT_TRUE(cursor);
+  f.cursor = cursor;
+  auto second = replay(f, &cursor);
   ASSERT_TRUE(second);
   EXPECT_EQ(second->replayed, 2);
-  EXPECT_FALSE(second->next_cursor);
+  EXPECT_FALSE(cursor);
   EventFilter dead;
   dead.status = "dead";
   EXPECT_TRUE(store_->list_events(dead)->events.empty());
@@ -331,14 +341,52 @@ TEST_F(DeliveriesTest, ReplayWindowSelectsByReceiptTime) {
   ReplayFilter f;
   f.since_ms = kT0 + 1;
   f.now_ms = kT0;
-  auto none = call<ReplayResult>([&](auto done) { store_->replay(f, std::move(done)); });
+  auto none = replay(f);
   ASSERT_TRUE(none);
   EXPECT_EQ(none->replayed, 0);
   f.since_ms = kT0;
   f.until_ms = kT0 + 1;
-  auto one = call<ReplayResult>([&](auto done) { store_->replay(f, std::move(done)); });
+  auto one = replay(f);
   ASSERT_TRUE(one);
   EXPECT_EQ(one->replayed, 1);
+  // A bound beyond what an id can hold (year 2248) is clamped, never wrapped around.
+  f.since_ms = parse_far_future();
+  f.until_ms.reset();
+  auto far = replay(f);
+  ASSERT_TRUE(far);
+  EXPECT_EQ(far->replayed, 0);
+}
+
+TEST_F(DeliveriesTest, DlqReplayRestartsOnlyTheDeadDeliveriesOfAFanOut) {
+  auto id = ingest("fan", "a");  // forward:app and handler:count
+  auto c = claim("forward:app", kT0);
+  ASSERT_TRUE(complete(c->deliveries[0], DeliveryResult::Next::kDead));
+  auto run = call<HandlerRunResult>([&](auto done) {
+    HandlerRun h;
+    h.target = "handler:count";
+    h.now_ms = kT0;
+    h.handle = [](const StoredEvent&, Transaction&) -> Result<void> { return {}; };
+    store_->run_handler(std::move(h), std::move(done));
+  });
+  ASSERT_TRUE(run);
+  EXPECT_EQ(detail(id).summary.status, "dead");
+
+  ReplayFilter f;
+  f.status = "dead";
+  f.now_ms = kT0;
+  auto r = replay(f);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->replayed, 1);
+  EXPECT_EQ(r->deliveries, 1) << "the handler that succeeded is not run again";
+  auto d = detail(id);
+  EXPECT_EQ(d.summary.status, "pending");
+  for (const auto& t : d.targets) {
+    EXPECT_EQ(t.status, t.target == "handler:count" ? "done" : "pending") << t.target;
+  }
+  // Replaying the one event by id restarts every target.
+  auto all = replay(replay_one(id, kT0));
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->deliveries, 2);
 }
 
 TEST_F(DeliveriesTest, ReopeningReleasesLeasesOfACrashedRun) {
@@ -347,6 +395,7 @@ TEST_F(DeliveriesTest, ReopeningReleasesLeasesOfACrashedRun) {
   auto c = claim("forward:app", kT0 + 100'000'000'000);
   ASSERT_EQ(c->deliveries.size(), 1u);
   open();  // as after kill -9: nobody will report on that lease
+  EXPECT_EQ(detail(id).summary.status, "pending") << "not `processing` by a dead process";
   auto again = claim("forward:app", kT0 + 100'000'000'000);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->deliveries.size(), 1u);
@@ -381,6 +430,11 @@ TEST_F(DeliveriesTest, HandlerSqlErrorsAreReportedNotThrown) {
       EXPECT_FALSE(bad);
       auto arity = txn.query("SELECT ?1 + ?2", {std::int64_t{1}});
       EXPECT_FALSE(arity);
+      // The transaction is wharf's: a handler cannot end it, nest it or change the connection.
+      for (const char* sql : {"COMMIT", "ROLLBACK", "BEGIN", "SAVEPOINT x", "RELEASE job",
+                              "PRAGMA synchronous=OFF", "ATTACH DATABASE ':memory:' AS other"}) {
+        EXPECT_FALSE(txn.execute(sql)) << sql;
+      }
       if (!bad) error = bad.error().message;
       return {};
     };

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <exception>
+#include <map>
+#include <set>
 
 #include "core/ids.h"
 
@@ -79,19 +81,35 @@ DeliveryWriter::DeliveryWriter(Connection& db)
              "VALUES (?1, ?2, 'pending', ?3, ?3) ON CONFLICT(event_id, target) DO UPDATE SET "
              "status = 'pending', attempts = 0, series = series + 1, lease = lease + 1, "
              "next_attempt_at = ?3, last_error = NULL, last_status = NULL, done_at = NULL, "
-             "updated_at = ?3") {}
+             "updated_at = ?3"),
+      add_missing_(db.get(),
+                   "INSERT INTO deliveries(event_id, target, status, next_attempt_at, updated_at) "
+                   "VALUES (?1, ?2, 'pending', ?3, ?3) ON CONFLICT(event_id, target) DO NOTHING"),
+      targets_of_(db.get(), "SELECT target, status FROM deliveries WHERE event_id = ?1") {}
 
 Result<void> DeliveryWriter::fail(std::string_view what) {
   return make_error(Errc::kUnavailable, std::string(what) + ": " + db_.last_error());
 }
 
 Result<int> DeliveryWriter::release_all_leases(std::int64_t now_ms) {
+  // Back to waiting (pending, or failed when attempts were made before), due now; and the events'
+  // statuses follow.
   Statement s(db_.get(),
-              "UPDATE deliveries SET next_attempt_at = ?1 WHERE status = 'processing' "
-              "AND next_attempt_at > ?1");
+              "UPDATE deliveries SET next_attempt_at = ?1, "
+              "status = CASE WHEN attempts > 0 THEN 'failed' ELSE 'pending' END "
+              "WHERE status = 'processing' RETURNING event_id");
   s.bind(1, now_ms);
-  if (s.step() != SQLITE_DONE) return fail("cannot release leases").error();
-  auto n = static_cast<int>(db_.changes());
+  std::set<std::int64_t> events;
+  int rc;
+  int n = 0;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    events.insert(s.integer(0));
+    ++n;
+  }
+  if (rc != SQLITE_DONE) return fail("cannot release leases").error();
+  for (std::int64_t e : events) {
+    if (auto r = refresh_event(e); !r) return r.error();
+  }
   made_due_ += n;
   return n;
 }
@@ -280,8 +298,10 @@ Result<HandlerRunResult> DeliveryWriter::run_handler(const HandlerRun& run) {
     auto duration = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - started)
                         .count();
-    if (!handled) db_.exec("ROLLBACK TO handler");
-    db_.exec("RELEASE handler");
+    if (!handled && db_.exec("ROLLBACK TO handler") != SQLITE_OK) {
+      return fail("cannot roll a handler back").error();
+    }
+    if (db_.exec("RELEASE handler") != SQLITE_OK) return fail("cannot release a savepoint").error();
 
     DeliveryResult result;
     result.delivery_id = id;
@@ -316,72 +336,46 @@ Result<HandlerRunResult> DeliveryWriter::run_handler(const HandlerRun& run) {
   return out;
 }
 
-Result<ReplayResult> DeliveryWriter::replay(const ReplayFilter& f, const Router& router) {
-  std::string q = "SELECT id, source, type FROM events WHERE ";
-  std::vector<std::pair<int, std::string>> texts;
-  std::vector<std::pair<int, std::int64_t>> numbers;
-  int n = 0;
-  int limit = std::clamp(f.limit, 1, 10'000);
-  if (f.event_id) {
-    auto key = parse_event_id(*f.event_id);
-    if (!key || *key > static_cast<std::uint64_t>(INT64_MAX)) return ReplayResult{};
-    q += "id = ?1";
-    numbers.emplace_back(++n, static_cast<std::int64_t>(*key));
-  } else {
-    q += "1 = 1";
-    if (f.cursor) {
-      auto last = parse_event_id(*f.cursor);
-      if (!last || *last > static_cast<std::uint64_t>(INT64_MAX)) {
-        return make_error(Errc::kInvalidArgument, "invalid cursor");
-      }
-      numbers.emplace_back(++n, static_cast<std::int64_t>(*last));
-      q += " AND id > ?" + std::to_string(n);
-    }
-    // Event ids begin with their receipt time (core/ids.h), so a time window is an id range.
-    if (f.since_ms) {
-      numbers.emplace_back(++n, std::max<std::int64_t>(*f.since_ms, 0) << 20);
-      q += " AND id >= ?" + std::to_string(n);
-    }
-    if (f.until_ms) {
-      numbers.emplace_back(++n, std::max<std::int64_t>(*f.until_ms, 0) << 20);
-      q += " AND id < ?" + std::to_string(n);
-    }
-    if (f.source) texts.emplace_back(++n, *f.source), q += " AND source = ?" + std::to_string(n);
-    if (f.type) texts.emplace_back(++n, *f.type), q += " AND type = ?" + std::to_string(n);
-    if (f.status) texts.emplace_back(++n, *f.status), q += " AND status = ?" + std::to_string(n);
-    q += " ORDER BY id LIMIT " + std::to_string(limit + 1);
-  }
-  struct Match {
-    std::int64_t key;
-    std::string source;
-    std::string type;
-  };
-  std::vector<Match> matches;
-  {
-    Statement s(db_.get(), q);
-    for (auto& [i, v] : texts) s.bind(i, v);
-    for (auto& [i, v] : numbers) s.bind(i, v);
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) matches.push_back({s.integer(0), s.text(1), s.text(2)});
-    if (rc != SQLITE_DONE) return fail("cannot select events to replay").error();
-  }
+Result<ReplayResult> DeliveryWriter::replay(const ReplaySelection& selection,
+                                            const Router& router) {
   ReplayResult out;
-  if (static_cast<int>(matches.size()) > limit) {
-    matches.pop_back();
-    out.next_cursor = format_event_id(static_cast<std::uint64_t>(matches.back().key));
-  }
-  for (const Match& m : matches) {
+  for (const std::string& id : selection.event_ids) {
+    auto key = parse_event_id(id);
+    if (!key || *key > static_cast<std::uint64_t>(INT64_MAX)) continue;
+    auto event_key = static_cast<std::int64_t>(*key);
+    auto event = load_event(event_key);
+    if (!event) continue;  // gone since the selection (never, today: events are not deleted)
     std::vector<std::string> targets =
-        router ? router(m.source, m.type) : std::vector<std::string>{};
+        router ? router(event->source, event->type) : std::vector<std::string>{};
+    // With a status filter, only the deliveries in that status start again (a DLQ replay must not
+    // re-run the targets that succeeded); targets routed since are added.
+    std::map<std::string, std::string, std::less<>> existing;
+    if (selection.status) {
+      targets_of_.bind(1, event_key);
+      int rc;
+      while ((rc = targets_of_.step()) == SQLITE_ROW) {
+        existing.emplace(targets_of_.text(0), targets_of_.text(1));
+      }
+      targets_of_.reset();
+      if (rc != SQLITE_DONE) return fail("cannot read an event's deliveries").error();
+    }
     for (const auto& t : targets) {
-      reset_.bind(1, m.key).bind(2, t).bind(3, f.now_ms);
-      int rc = reset_.step();
-      reset_.reset();
+      Statement* s = &reset_;
+      if (selection.status) {
+        auto it = existing.find(t);
+        if (it == existing.end())
+          s = &add_missing_;
+        else if (it->second != *selection.status)
+          continue;
+      }
+      s->bind(1, event_key).bind(2, t).bind(3, selection.now_ms);
+      int rc = s->step();
+      s->reset();
       if (rc != SQLITE_DONE) return fail("cannot schedule a replay").error();
       ++out.deliveries;
       ++made_due_;
     }
-    if (auto r = refresh_event(m.key); !r) return r.error();
+    if (auto r = refresh_event(event_key); !r) return r.error();
     ++out.replayed;
   }
   return out;

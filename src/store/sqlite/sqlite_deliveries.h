@@ -27,8 +27,8 @@ class DeliveryWriter {
                             std::int64_t lease_until_ms);
   Result<void> complete(const DeliveryResult& r, std::int64_t now_ms);
   Result<HandlerRunResult> run_handler(const HandlerRun& run);
-  // `router` resolves each matching event's targets now.
-  Result<ReplayResult> replay(const ReplayFilter& filter, const Router& router);
+  // `router` resolves each selected event's targets now.
+  Result<ReplayResult> replay(const ReplaySelection& selection, const Router& router);
   Result<void> set_target_disabled(std::string_view target,
                                    const std::optional<std::string>& reason, std::int64_t now_ms);
 
@@ -55,6 +55,8 @@ class DeliveryWriter {
   Statement attempt_;
   Statement delivery_;
   Statement reset_;
+  Statement add_missing_;
+  Statement targets_of_;
   StatementCache handler_statements_;
   int made_due_ = 0;
 };

@@ -160,9 +160,68 @@ class SqliteStore final : public Store {
         [run = std::move(run)](DeliveryWriter& w) { return w.run_handler(run); }, std::move(done));
   }
 
-  void replay(ReplayFilter filter, std::function<void(Result<ReplayResult>)> done) override {
-    enqueue<ReplayResult>([this, filter = std::move(filter)](
-                              DeliveryWriter& w) { return w.replay(filter, options_.router); },
+  Result<ReplaySelection> select_for_replay(const ReplayFilter& f) override {
+    ReplaySelection out;
+    out.status = f.status;
+    out.now_ms = f.now_ms;
+    if (f.event_id) {
+      // One event: every routed target, whatever the status filter says.
+      out.status.reset();
+      auto key = parse_event_id(*f.event_id);
+      if (!key || *key > static_cast<std::uint64_t>(INT64_MAX)) return out;
+      auto found = read_rows<std::int64_t>("SELECT id FROM events WHERE id = ?1", {},
+                                           [](const Statement& s) { return s.integer(0); },
+                                           {static_cast<std::int64_t>(*key)});
+      if (!found) return found.error();
+      if (!found->empty()) out.event_ids.push_back(format_event_id(*key));
+      return out;
+    }
+    std::string q = "SELECT id FROM events WHERE 1 = 1";
+    std::vector<std::string> texts;
+    std::vector<std::int64_t> numbers;
+    int n = 0;
+    auto add_number = [&](std::string_view op, std::int64_t v) {
+      numbers.push_back(v);
+      q += " AND id " + std::string(op) + " ?" + std::to_string(++n);
+    };
+    if (f.cursor) {
+      auto last = parse_event_id(*f.cursor);
+      if (!last || *last > static_cast<std::uint64_t>(INT64_MAX)) {
+        return make_error(Errc::kInvalidArgument, "invalid cursor");
+      }
+      add_number(">", static_cast<std::int64_t>(*last));
+    }
+    // Event ids begin with their receipt time (core/ids.h), so a time window is an id range;
+    // times are clamped to what an id can hold (year 2248), so a far-future bound cannot wrap.
+    auto id_at = [](std::int64_t ms) {
+      return std::clamp<std::int64_t>(ms, 0, (std::int64_t{1} << 43) - 1) << 20;
+    };
+    if (f.since_ms) add_number(">=", id_at(*f.since_ms));
+    if (f.until_ms) add_number("<", id_at(*f.until_ms));
+    // Text parameters are numbered after the numbers.
+    for (auto [column, value] : {std::pair{"source", &f.source}, std::pair{"type", &f.type},
+                                 std::pair{"status", &f.status}}) {
+      if (!*value) continue;
+      texts.push_back(**value);
+      q += std::string(" AND ") + column + " = ?" + std::to_string(n + texts.size());
+    }
+    int limit = std::clamp(f.limit, 1, 10'000);
+    q += " ORDER BY id LIMIT " + std::to_string(limit + 1);
+    auto rows = read_rows<std::int64_t>(
+        q, texts, [](const Statement& s) { return s.integer(0); }, numbers);
+    if (!rows) return rows.error();
+    if (static_cast<int>(rows->size()) > limit) {
+      rows->pop_back();
+      out.next_cursor = format_event_id(static_cast<std::uint64_t>(rows->back()));
+    }
+    for (std::int64_t id : *rows)
+      out.event_ids.push_back(format_event_id(static_cast<std::uint64_t>(id)));
+    return out;
+  }
+
+  void replay(ReplaySelection selection, std::function<void(Result<ReplayResult>)> done) override {
+    enqueue<ReplayResult>([this, selection = std::move(selection)](
+                              DeliveryWriter& w) { return w.replay(selection, options_.router); },
                           std::move(done));
   }
 
@@ -349,15 +408,18 @@ class SqliteStore final : public Store {
     std::move(p.job_done)(make_error(Errc::kUnavailable, "store is shutting down"));
   }
 
+  // Runs a read on a pooled reader. Parameters: `numbers` are ?1..?k, then `texts` ?k+1...
   template <class T, class Read>
-  Result<std::vector<T>> read_rows(std::string_view sql, std::vector<std::string> texts,
-                                   Read read) {
+  Result<std::vector<T>> read_rows(std::string_view sql, std::vector<std::string> texts, Read read,
+                                   std::vector<std::int64_t> numbers = {}) {
     auto conn = acquire_reader();
     if (!conn) return conn.error();
     Result<std::vector<T>> out = std::vector<T>();
     {
       Statement s(conn->get(), sql);
-      for (std::size_t i = 0; i < texts.size(); ++i) s.bind(static_cast<int>(i + 1), texts[i]);
+      int i = 0;
+      for (std::int64_t v : numbers) s.bind(++i, v);
+      for (const auto& t : texts) s.bind(++i, t);
       int rc;
       while ((rc = s.step()) == SQLITE_ROW) out->push_back(read(s));
       if (rc != SQLITE_DONE) out = make_error(Errc::kUnavailable, "storage read failed");

@@ -15,10 +15,27 @@ Error step_error(sqlite3* db, int rc) {
 
 }  // namespace
 
+// Handlers run inside wharf's transaction: they may read and write rows, never end or nest the
+// transaction, attach databases or change pragmas. Checked when a statement is prepared.
+int handler_authorizer(void*, int action, const char*, const char*, const char*, const char*) {
+  switch (action) {
+    case SQLITE_TRANSACTION:
+    case SQLITE_SAVEPOINT:
+    case SQLITE_ATTACH:
+    case SQLITE_DETACH:
+    case SQLITE_PRAGMA:
+      return SQLITE_DENY;
+    default:
+      return SQLITE_OK;
+  }
+}
+
 Result<Statement*> StatementCache::get(sqlite3* db, std::string_view sql) {
   auto it = cache_.find(std::string(sql));
   if (it != cache_.end()) return &it->second;
+  sqlite3_set_authorizer(db, &handler_authorizer, nullptr);
   auto prepared = Statement::prepare(db, sql);
+  sqlite3_set_authorizer(db, nullptr, nullptr);
   if (!prepared) return prepared.error();
   if (cache_.size() >= kMaxSize) cache_.clear();
   return &cache_.emplace(std::string(sql), std::move(*prepared)).first->second;

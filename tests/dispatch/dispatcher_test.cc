@@ -10,6 +10,7 @@
 #include "core/encoding.h"
 #include "dispatch/ordering.h"
 #include "observe/metrics.h"
+#include "support/test_dir.h"
 
 namespace wharf::dispatch {
 namespace {
@@ -125,18 +126,12 @@ class CountingHandler final : public Handler {
 class DispatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("wharf-dispatcher-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     handlers_.add("test.count", std::make_unique<CountingHandler>(handler_failures_));
   }
   void TearDown() override {
     if (dispatcher_) dispatcher_->stop(1s);
     dispatcher_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   // Routes: source "app" → forward:app; "slow" → forward:slow; "both" → both destinations;
@@ -163,7 +158,7 @@ class DispatcherTest : public ::testing::Test {
     so.on_deliveries_due = [this] {
       if (dispatcher_) dispatcher_->notify();
     };
-    auto s = store::open_store("sqlite://" + (dir_ / "w.db").string(), so);
+    auto s = store::open_store(dir_.sqlite_url(), so);
     ASSERT_TRUE(s) << s.error().message;
     store_ = std::move(*s);
 
@@ -214,7 +209,7 @@ class DispatcherTest : public ::testing::Test {
     dispatcher_->notify();
   }
 
-  std::filesystem::path dir_;
+  wharf::testing::TestDir dir_{"wharf-dispatcher"};
   FakeClock clock_{kT0};
   observe::Registry metrics_;
   HandlerRegistry handlers_;
@@ -438,7 +433,7 @@ TEST_F(DispatcherTest, OrderingHelperSkipsOlderEventsForTheSameObject) {
   table_ = RouteTable(std::move(routes));
   store::StoreOptions so;
   so.router = make_router(table_);
-  auto s = store::open_store("sqlite://" + (dir_ / "o.db").string(), so);
+  auto s = store::open_store(dir_.sqlite_url("o.db"), so);
   ASSERT_TRUE(s);
   store_ = std::move(*s);
   dispatcher_ = std::make_unique<Dispatcher>(

@@ -7,6 +7,7 @@
 
 #include "store/store.h"
 #include "store/transaction.h"
+#include "support/test_dir.h"
 
 namespace wharf::store {
 namespace {
@@ -19,18 +20,8 @@ std::int64_t parse_far_future() { return 10'000'000'000'000'000; }  // Unix ms, 
 // store transaction, replay and disabled targets.
 class DeliveriesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("wharf-deliveries-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    open();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { open(); }
+  void TearDown() override { store_.reset(); }
   void open() {
     store_.reset();
     StoreOptions options;
@@ -42,7 +33,7 @@ class DeliveriesTest : public ::testing::Test {
       return t;
     };
     options.on_deliveries_due = [this] { ++wakeups_; };
-    auto s = open_store("sqlite://" + (dir_ / "w.db").string(), options);
+    auto s = open_store(dir_.sqlite_url(), options);
     ASSERT_TRUE(s) << s.error().message;
     store_ = std::move(*s);
   }
@@ -89,7 +80,8 @@ class DeliveriesTest : public ::testing::Test {
   std::int64_t count_rows(const std::string& table) {
     sqlite3* db = nullptr;
     std::int64_t n = -1;
-    if (sqlite3_open_v2((dir_ / "w.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    if (sqlite3_open_v2((dir_.path() / "w.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+        SQLITE_OK) {
       sqlite3_stmt* s = nullptr;
       std::string q = "SELECT count(*) FROM " + table;
       if (sqlite3_prepare_v2(db, q.c_str(), -1, &s, nullptr) == SQLITE_OK &&
@@ -111,6 +103,17 @@ class DeliveriesTest : public ::testing::Test {
         [&](auto done) { store_->replay(std::move(*selection), std::move(done)); });
   }
 
+  // Runs handler:count over its due deliveries, succeeding on each.
+  Result<HandlerRunResult> run_succeeding_handler() {
+    return call<HandlerRunResult>([&](auto done) {
+      HandlerRun h;
+      h.target = "handler:count";
+      h.now_ms = kT0;
+      h.handle = [](const StoredEvent&, Transaction&) -> Result<void> { return {}; };
+      store_->run_handler(std::move(h), std::move(done));
+    });
+  }
+
   static ReplayFilter replay_one(const std::string& id, std::int64_t now) {
     ReplayFilter f;
     f.event_id = id;
@@ -124,7 +127,7 @@ class DeliveriesTest : public ::testing::Test {
     return d && *d ? **d : EventDetail{};
   }
 
-  std::filesystem::path dir_;
+  wharf::testing::TestDir dir_{"wharf-deliveries"};
   std::unique_ptr<Store> store_;
   std::atomic<int> wakeups_{0};
 };
@@ -216,13 +219,7 @@ TEST_F(DeliveriesTest, FanOutEventIsDoneOnlyWhenEveryTargetIs) {
   auto c = claim("forward:app", kT0);
   ASSERT_TRUE(complete(c->deliveries[0], DeliveryResult::Next::kDone));
   EXPECT_EQ(detail(id).summary.status, "pending");  // the handler has not run
-  auto run = call<HandlerRunResult>([&](auto done) {
-    HandlerRun h;
-    h.target = "handler:count";
-    h.now_ms = kT0;
-    h.handle = [](const StoredEvent&, Transaction&) -> Result<void> { return {}; };
-    store_->run_handler(std::move(h), std::move(done));
-  });
+  auto run = run_succeeding_handler();
   ASSERT_TRUE(run);
   EXPECT_EQ(run->done, 1);
   EXPECT_EQ(detail(id).summary.status, "done");
@@ -361,13 +358,7 @@ TEST_F(DeliveriesTest, DlqReplayRestartsOnlyTheDeadDeliveriesOfAFanOut) {
   auto id = ingest("fan", "a");  // forward:app and handler:count
   auto c = claim("forward:app", kT0);
   ASSERT_TRUE(complete(c->deliveries[0], DeliveryResult::Next::kDead));
-  auto run = call<HandlerRunResult>([&](auto done) {
-    HandlerRun h;
-    h.target = "handler:count";
-    h.now_ms = kT0;
-    h.handle = [](const StoredEvent&, Transaction&) -> Result<void> { return {}; };
-    store_->run_handler(std::move(h), std::move(done));
-  });
+  auto run = run_succeeding_handler();
   ASSERT_TRUE(run);
   EXPECT_EQ(detail(id).summary.status, "dead");
 

@@ -7,28 +7,19 @@
 #include "core/ids.h"
 #include "observe/metrics.h"
 #include "store/store.h"
+#include "support/test_dir.h"
 
 namespace wharf::store {
 namespace {
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("wharf-store-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    open();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { open(); }
+  void TearDown() override { store_.reset(); }
   void open() {
     StoreOptions options;
     options.metrics = &metrics_;
-    auto s = open_store("sqlite://" + (dir_ / "w.db").string(), options);
+    auto s = open_store(dir_.sqlite_url(), options);
     ASSERT_TRUE(s) << s.error().message;
     store_ = std::move(*s);
   }
@@ -48,7 +39,7 @@ class SqliteStoreTest : public ::testing::Test {
     return f.get();
   }
 
-  std::filesystem::path dir_;
+  wharf::testing::TestDir dir_{"wharf-store"};
   observe::Registry metrics_;
   std::unique_ptr<Store> store_;
 };

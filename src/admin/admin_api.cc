@@ -95,7 +95,11 @@ boost::asio::awaitable<http::Response> AdminApi::route(http::Request& req, std::
   }
   if (seg.size() == 3 && seg[0] == "events" && seg[2] == "replay") {
     if (!post) co_return wrong_method("POST");
-    co_return co_await replay_one(seg[1]);
+    co_return co_await replay_one(seg[1], false);
+  }
+  if (seg.size() == 3 && seg[0] == "dlq" && seg[2] == "replay") {
+    if (!post) co_return wrong_method("POST");
+    co_return co_await replay_one(seg[1], true);
   }
   if (seg.size() == 1 && seg[0] == "dlq") {
     if (!get) co_return wrong_method("GET");

@@ -2,7 +2,7 @@
 // otherwise; disabled when no token is configured):
 //   GET  /events, /events/{id}            the event log and one event with its delivery history
 //   POST /events/{id}/replay, /events/replay   dispatch again, one event or by filter
-//   GET  /dlq, POST /dlq/replay            the dead-letter queue (dead events) and its replay
+//   GET  /dlq, POST /dlq/replay, /dlq/{id}/replay   the dead-letter queue (dead events), replay
 //   GET  /destinations, POST /destinations/{name}/enable   forward destinations' health
 // Database reads run on the blocking pool, never on the I/O threads; writes go through the
 // store's group commit. Thread-safe.
@@ -50,7 +50,8 @@ class AdminApi {
   boost::asio::awaitable<http::Response> get_event(std::string_view id);
   boost::asio::awaitable<Result<std::pair<store::ReplaySelection, store::ReplayResult>>> replay(
       store::ReplayFilter filter);
-  boost::asio::awaitable<http::Response> replay_one(std::string_view id);
+  // `dlq`: only the event's dead deliveries, and 404 unless the event is dead.
+  boost::asio::awaitable<http::Response> replay_one(std::string_view id, bool dlq);
   boost::asio::awaitable<http::Response> replay_many(std::string_view body, bool dlq);
   http::Response list_destinations();
   boost::asio::awaitable<http::Response> enable_destination(std::string_view name);

@@ -216,13 +216,15 @@ AdminApi::replay(store::ReplayFilter filter) {
   co_return std::pair{std::move(chosen), *r};
 }
 
-boost::asio::awaitable<http::Response> AdminApi::replay_one(std::string_view id) {
-  if (!parse_event_id(id)) co_return http::json_error(http::Status::not_found, "no such event");
+boost::asio::awaitable<http::Response> AdminApi::replay_one(std::string_view id, bool dlq) {
+  const char* missing = dlq ? "no such event in the DLQ" : "no such event";
+  if (!parse_event_id(id)) co_return http::json_error(http::Status::not_found, missing);
   store::ReplayFilter f;
   f.event_id = std::string(id);
+  if (dlq) f.status = "dead";
   auto r = co_await replay(std::move(f));
   if (!r) co_return http::error_response(r.error());
-  if (r->second.replayed == 0) co_return http::json_error(http::Status::not_found, "no such event");
+  if (r->second.replayed == 0) co_return http::json_error(http::Status::not_found, missing);
   // The event's status now: `pending`, or `ignored` when no route reaches it (older deliveries
   // to targets no longer routed keep theirs).
   auto read = [this, key = std::string(id)] { return store_.get_event(key); };

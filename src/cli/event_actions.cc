@@ -87,12 +87,13 @@ class EventsCommand {
     return kExitOk;
   }
 
-  // POST /api/v1/events/{id}/replay for each id; continues past an API error (an unknown id),
-  // stops at a network error.
-  int replay_each(const std::vector<std::string>& ids) {
+  // POST /api/v1/events/{id}/replay (or /api/v1/dlq/{id}/replay: its dead deliveries only) for
+  // each id; continues past an API error (an unknown id), stops at a network error.
+  int replay_each(const std::vector<std::string>& ids, bool dlq) {
     int code = kExitOk;
     for (const auto& id : ids) {
-      auto reply = client_.post(event_path(id) + "/replay", "");
+      std::string path = dlq ? "/api/v1/dlq/" + encoding::url_encode(id) : event_path(id);
+      auto reply = client_.post(path + "/replay", "");
       auto answer = to_answer(reply);
       if (!answer) {
         failed(answer.error().message + " (" + printable(id, false) + ")");
@@ -217,7 +218,7 @@ int run_events_action(EventsAction action, const EventsOptions& opts, HttpTransp
       return cmd.show(opts);
     case EventsAction::kReplay:
     case EventsAction::kDlqReplay:
-      if (!opts.ids.empty()) return cmd.replay_each(opts.ids);
+      if (!opts.ids.empty()) return cmd.replay_each(opts.ids, dlq);
       return cmd.replay_matching(dlq ? "/api/v1/dlq/replay" : "/api/v1/events/replay",
                                  replay_filter(opts, dlq));
   }

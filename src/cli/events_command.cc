@@ -122,7 +122,8 @@ void register_events_commands(CLI::App& root, int* exit_code, CommandIo io) {
 
   auto [dlq_replay, dlq_replay_opts] = add_action(
       dlq, "replay", "Replay dead events: by ID, by filter, or --all",
-      "With IDs: calls POST /api/v1/events/{ID}/replay for each. With --all or filters: calls "
+      "With IDs: calls POST /api/v1/dlq/{ID}/replay for each (only its dead deliveries start "
+      "again). With --all or filters: calls "
       "POST /api/v1/dlq/replay ({} for --all), following next_cursor until the matches are "
       "replayed, and prints `replayed N events (M deliveries)`.\n"
       "Examples: wharf dlq replay --all\n"

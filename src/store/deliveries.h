@@ -94,7 +94,7 @@ struct HandlerRunResult {
 // Which events a replay dispatches again (a new series of attempts for each of their targets,
 // resolved by the router now, so a route added since reaches old events too).
 struct ReplayFilter {
-  std::optional<std::string> event_id;  // exactly this event (the other fields are ignored)
+  std::optional<std::string> event_id;  // exactly this event (only `status` also applies)
   std::optional<std::string> source;
   std::optional<std::string> type;
   std::optional<std::string> status;

@@ -281,7 +281,7 @@ TEST_F(EventsCommandTest, ReplayByIdStopsAtANetworkError) {
   http_->replies.push_back(make_error(Errc::kUnavailable, "POST x failed: timeout"));
   EXPECT_EQ(run({"dlq", "replay", "a", "b", "--url", url_, "--token", "t"}), 1);
   EXPECT_EQ(http_->sent.size(), 1u);
-  EXPECT_EQ(http_->sent[0].url, url_ + "/api/v1/events/a/replay");
+  EXPECT_EQ(http_->sent[0].url, url_ + "/api/v1/dlq/a/replay");
   EXPECT_EQ(err_.str(), "wharf: POST x failed: timeout (a)\n");
 }
 

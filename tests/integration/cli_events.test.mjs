@@ -51,6 +51,10 @@ test('an operator finds a dead event with the CLI and replays it', async () => {
   await waitFor(async () => (await wharf.event(id)).status === 'done', { what: 'done after the replay' });
   assert.equal(app.of(id).length, 3);
 
+  const notDead = cli('dlq', 'replay', id);
+  assert.equal(notDead.status, 1, 'a done event is not in the DLQ');
+  assert.match(notDead.stderr, /404: no such event in the DLQ/);
+
   const again = cli('events', 'replay', id);
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stdout, new RegExp(`${id}: replayed \\(1 deliver`));

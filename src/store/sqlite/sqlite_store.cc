@@ -165,13 +165,16 @@ class SqliteStore final : public Store {
     out.status = f.status;
     out.now_ms = f.now_ms;
     if (f.event_id) {
-      // One event: every routed target, whatever the status filter says.
-      out.status.reset();
+      // One event; with a status, only when the event has it (and then only those deliveries).
       auto key = parse_event_id(*f.event_id);
       if (!key || *key > static_cast<std::uint64_t>(INT64_MAX)) return out;
-      auto found = read_rows<std::int64_t>("SELECT id FROM events WHERE id = ?1", {},
-                                           [](const Statement& s) { return s.integer(0); },
-                                           {static_cast<std::int64_t>(*key)});
+      std::vector<std::string> texts;
+      if (f.status) texts.push_back(*f.status);
+      auto found =
+          read_rows<std::int64_t>(f.status ? "SELECT id FROM events WHERE id = ?1 AND status = ?2"
+                                           : "SELECT id FROM events WHERE id = ?1",
+                                  texts, [](const Statement& s) { return s.integer(0); },
+                                  {static_cast<std::int64_t>(*key)});
       if (!found) return found.error();
       if (!found->empty()) out.event_ids.push_back(format_event_id(*key));
       return out;

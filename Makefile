@@ -30,6 +30,7 @@ test: build-dev node-deps
 bench: build
 	bench/startup/run
 	bench/ingest/run
+	bench/dispatch/run
 
 lint:
 	scripts/check-format

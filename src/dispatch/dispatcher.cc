@@ -53,6 +53,7 @@ struct Dispatcher::Lane {
 
   std::string target;
   const Destination* destination = nullptr;  // forward lanes
+  std::unique_ptr<Transport> transport;      // forward lanes
   Handler* handler = nullptr;                // handler lanes
   std::unique_ptr<resilience::CircuitBreaker> breaker;
   asio::steady_timer wake;
@@ -99,7 +100,6 @@ Dispatcher::Dispatcher(store::Store& store, const RouteTable& routes,
           &r, RetryPolicy(RetrySchedule{*r.retry_schedule}, options_.jitter, options_.uniform01));
     }
   }
-  transport_ = transport(io_.get_executor());
 
   auto add_metrics = [this](Lane& lane) {
     observe::Labels l{{"target", lane.target}};
@@ -125,6 +125,7 @@ Dispatcher::Dispatcher(store::Store& store, const RouteTable& routes,
   for (const Destination& d : destinations_) {
     auto lane = std::make_unique<Lane>(io_, "forward:" + d.name);
     lane->destination = &d;
+    lane->transport = transport(io_.get_executor(), d);
     Lane* raw = lane.get();
     lane->breaker = std::make_unique<resilience::CircuitBreaker>(
         d.breaker, clock_,
@@ -228,7 +229,7 @@ void Dispatcher::notify() {
 
 void Dispatcher::stop(std::chrono::milliseconds timeout) {
   if (!started_) {
-    if (transport_) transport_->close();
+    close_transports();
     return;
   }
   started_ = false;
@@ -245,13 +246,13 @@ void Dispatcher::stop(std::chrono::milliseconds timeout) {
               {{"in_flight", busy_.load()}});
     // Abort them (on the loop, which is still running), and give the loop a moment to see the
     // cancellations through.
-    if (transport_) transport_->close();
+    close_transports();
     auto grace = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
     while (busy_.load() > 0 && std::chrono::steady_clock::now() < grace) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
-  if (transport_) transport_->close();
+  close_transports();
   {
     std::lock_guard lock(stats_mu_);
     stats_stop_ = true;
@@ -260,6 +261,12 @@ void Dispatcher::stop(std::chrono::milliseconds timeout) {
   if (stats_thread_.joinable()) stats_thread_.join();
   io_.stop();
   if (thread_.joinable()) thread_.join();
+}
+
+void Dispatcher::close_transports() {
+  for (auto& lane : lanes_) {
+    if (lane->transport) lane->transport->close();
+  }
 }
 
 asio::awaitable<void> Dispatcher::sleep(Lane& lane, std::optional<std::int64_t> until_ms) {
@@ -358,8 +365,8 @@ asio::awaitable<void> Dispatcher::deliver(Lane& lane, store::ClaimedDelivery d,
   for (const auto& h : dest.headers) req.headers.push_back(h);
   req.body = d.event.payload;
 
-  auto send = [this, r = std::move(req)](auto done) mutable {
-    transport_->post(std::move(r), [done = std::move(done)](ForwardResponse resp) mutable {
+  auto send = [&lane, r = std::move(req)](auto done) mutable {
+    lane.transport->post(std::move(r), [done = std::move(done)](ForwardResponse resp) mutable {
       std::move(done)(Result<ForwardResponse>(std::move(resp)));
     });
   };
@@ -474,6 +481,7 @@ asio::awaitable<void> Dispatcher::run_handler_lane(Lane& lane) {
     run.target = lane.target;
     run.limit = options_.handler_batch;
     run.now_ms = clock_.now_ms();
+    run.clock = &clock_;
     Handler* handler = lane.handler;
     run.handle = [handler](const store::StoredEvent& e, store::Transaction& txn) {
       return handler->handle(e, txn);

@@ -60,8 +60,10 @@ store::Router make_router(const RouteTable& routes);
 
 class Dispatcher {
  public:
-  using TransportFactory =
-      std::function<std::unique_ptr<Transport>(boost::asio::io_context::executor_type)>;
+  // Makes a destination's own transport: each destination has its own connections, so one that
+  // hangs cannot hold the connections another needs, even on the same host.
+  using TransportFactory = std::function<std::unique_ptr<Transport>(
+      boost::asio::io_context::executor_type, const Destination&)>;
 
   // `routes`, `handlers`, `destinations`, `clock` and `metrics` must outlive the dispatcher. Every
   // handler named by a route must be in `handlers` (the config loader checks).
@@ -104,6 +106,7 @@ class Dispatcher {
   void queue_result(store::DeliveryResult r);
   const RetryPolicy& policy_for(const store::StoredEvent& e, const std::string& target) const;
   void load_disabled();
+  void close_transports();
 
   store::Store& store_;
   const RouteTable& routes_;
@@ -116,7 +119,6 @@ class Dispatcher {
   std::map<const Route*, RetryPolicy> route_policies_;
 
   boost::asio::io_context io_;
-  std::unique_ptr<Transport> transport_;
   std::vector<std::unique_ptr<Lane>> lanes_;    // fixed after construction
   std::vector<store::DeliveryResult> results_;  // dispatcher thread only
   bool flushing_ = false;                       // dispatcher thread only

@@ -51,7 +51,11 @@ class HttpTransport final : public Transport {
 }  // namespace
 
 std::unique_ptr<Transport> make_http_transport(boost::asio::any_io_executor executor,
-                                               outbound::ClientOptions options) {
+                                               const Destination& destination) {
+  outbound::ClientOptions options;
+  // libcurl queues requests beyond this; the lane never has more in flight anyway.
+  options.max_host_connections = destination.max_in_flight;
+  options.max_idle_connections = destination.max_in_flight;
   return std::make_unique<HttpTransport>(std::move(executor), std::move(options));
 }
 

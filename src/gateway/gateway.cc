@@ -114,7 +114,9 @@ int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers) {
   dispatch_options.jitter = config.retry_jitter;
   dispatch::Dispatcher dispatcher(
       *store, config.routes, handlers, config.destinations,
-      [](auto executor) { return dispatch::make_http_transport(executor); },
+      [](auto executor, const dispatch::Destination& d) {
+        return dispatch::make_http_transport(executor, d);
+      },
       SystemClock::instance(), metrics, dispatch_options);
 
   inbound::Inbox inbox(std::move(config.sources), *store, SystemClock::instance(), metrics);

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/error.h"
 
 namespace wharf::store {
@@ -74,7 +75,10 @@ struct DeliveryResult {
 struct HandlerRun {
   std::string target;  // "handler:NAME"
   int limit = 256;
-  std::int64_t now_ms = 0;
+  std::int64_t now_ms = 0;  // selects the deliveries due by then
+  // Stamps each attempt and `done` when it happens on the writer (the job may wait in the queue
+  // after now_ms was taken); null: now_ms.
+  const Clock* clock = nullptr;
   // Applies the event. Its statements on the Transaction commit with the delivery's `done`; an
   // error (or exception) rolls them back and counts as a failed attempt.
   std::function<Result<void>(const StoredEvent&, Transaction&)> handle;

@@ -184,6 +184,25 @@ test('a slow destination does not delay a healthy one', async () => {
   assert.deepEqual(ev.targets.map((t) => t.status).sort(), ['done', 'processing']);
 });
 
+test('a hanging destination cannot take the connections of a healthy one on the same host', async () => {
+  const shared = await sink();
+  shared.respond = (d) => (d.path.endsWith('/slow') ? 'hang' : { status: 200 });
+  const fast = { url: shared.url + '/fast', secret: shared.secret };
+  const slow = { url: shared.url + '/slow', secret: shared.secret };
+  const { send } = await gateway({
+    sinks: { fast, slow },
+    destinationExtra: { slow: { max_in_flight: 12, timeout: '20s' } },
+  });
+  const ids = [];
+  for (let i = 0; i < 30; i++) ids.push((await send({ i })).id);
+  const t0 = Date.now();
+  await waitFor(() => ids.every((id) => shared.of(id).some((d) => d.path.endsWith('/fast'))),
+    { timeoutMs: 5000, what: 'every event at the fast destination' });
+  assert.ok(Date.now() - t0 < 3000, 'not held behind the hanging requests');
+  await waitFor(() => shared.deliveries.filter((d) => d.path.endsWith('/slow')).length === 12,
+    { what: 'the slow destination using its own 12 connections' });
+});
+
 test('410 Gone disables the destination until an operator enables it', async () => {
   const app = await sink();
   app.respond = () => ({ status: 410 });

@@ -10,7 +10,7 @@
 namespace wharf::store::sqlite {
 namespace {
 
-constexpr std::string_view kActive = "status IN ('pending', 'processing', 'failed')";
+constexpr std::string_view kActive = "status NOT IN ('done', 'dead')";
 
 std::string sql(std::string_view text) {
   // Statements name the active set the same way as the partial index, so SQLite uses it.
@@ -285,6 +285,7 @@ Result<HandlerRunResult> DeliveryWriter::run_handler(const HandlerRun& run) {
     // The handler's statements live in a savepoint: on failure they are undone and only the
     // failed attempt is recorded.
     if (db_.exec("SAVEPOINT handler") != SQLITE_OK) return fail("cannot open a savepoint").error();
+    std::int64_t started_ms = run.clock ? run.clock->now_ms() : run.now_ms;
     auto started = std::chrono::steady_clock::now();
     Result<void> handled;
     try {
@@ -308,7 +309,7 @@ Result<HandlerRunResult> DeliveryWriter::run_handler(const HandlerRun& run) {
     result.lease = row.lease;  // read in this transaction: current by construction
     result.series = row.series;
     result.number = row.attempts + 1;
-    result.attempt.at_ms = run.now_ms;
+    result.attempt.at_ms = started_ms;
     result.attempt.duration_ms = duration;
     if (handled) {
       result.next = DeliveryResult::Next::kDone;
@@ -328,7 +329,7 @@ Result<HandlerRunResult> DeliveryWriter::run_handler(const HandlerRun& run) {
         ++out.dead;
       }
     }
-    if (auto c = complete(result, run.now_ms); !c) return c.error();
+    if (auto c = complete(result, started_ms + duration); !c) return c.error();
   }
   auto due = next_due(run.target);
   if (!due) return due.error();

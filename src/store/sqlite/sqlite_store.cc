@@ -245,8 +245,8 @@ class SqliteStore final : public Store {
 
   Result<std::vector<QueueDepth>> queue_depth() override {
     auto active = read_rows<QueueDepth>(
-        "SELECT target, status, count(*) FROM deliveries WHERE status IN ('pending', "
-        "'processing', 'failed') GROUP BY target, status",
+        "SELECT target, status, count(*) FROM deliveries WHERE status NOT IN ('done', 'dead') "
+        "GROUP BY target, status",
         {}, [](const Statement& s) {
           return QueueDepth{s.text(0), s.text(1), s.integer(2)};
         });
@@ -263,8 +263,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<std::string>> waiting_targets() override {
     return read_rows<std::string>(
-        "SELECT DISTINCT target FROM deliveries WHERE status IN ('pending', 'processing', "
-        "'failed')",
+        "SELECT DISTINCT target FROM deliveries WHERE status NOT IN ('done', 'dead')",
         {}, [](const Statement& s) { return s.text(0); });
   }
 

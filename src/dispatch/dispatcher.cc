@@ -8,6 +8,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <deque>
 
 #include "core/log.h"
 #include "dispatch/forward_verdict.h"
@@ -60,6 +61,15 @@ struct Dispatcher::Lane {
   bool dirty = true;  // dispatcher thread only: look for due work before sleeping
   std::atomic<int> in_flight{0};
   std::atomic<bool> disabled{false};
+  // Forward lanes, dispatcher thread only: deliveries claimed but not yet attempted, whether a
+  // claim is running, and when the next delivery is due (0: look now).
+  struct Claimed {
+    store::ClaimedDelivery delivery;
+    std::int64_t lease_until_ms = 0;
+  };
+  std::deque<Claimed> ready;
+  bool claiming = false;
+  std::int64_t next_due_ms = 0;
   mutable std::mutex reason_mu;
   std::string disabled_reason;  // guarded by reason_mu
 
@@ -222,6 +232,7 @@ void Dispatcher::notify() {
   asio::post(io_, [this] {
     for (auto& lane : lanes_) {
       lane->dirty = true;
+      lane->next_due_ms = 0;
       lane->wake.cancel();
     }
   });
@@ -281,68 +292,85 @@ asio::awaitable<void> Dispatcher::sleep(Lane& lane, std::optional<std::int64_t> 
   co_await lane.wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
 }
 
+// The lane keeps one claim ahead of its sends: while up to max_in_flight attempts run, the next
+// batch is being claimed (a claim is a durable commit), so the destination never waits for the
+// store between batches.
 asio::awaitable<void> Dispatcher::run_forward_lane(Lane& lane) {
   const Destination& dest = *lane.destination;
   while (!stopping_) {
     lane.dirty = false;
+    std::int64_t now = clock_.now_ms();
     if (lane.disabled) {
+      // Claimed deliveries stay: once enabled they are attempted if their lease still covers an
+      // attempt, else claimed again when it lapses.
       co_await sleep(lane, std::nullopt);
       continue;
     }
-    int free = dest.max_in_flight - lane.in_flight;
-    if (free <= 0) {
-      co_await sleep(lane, std::nullopt);  // a finishing attempt wakes the lane
-      continue;
-    }
-    // Open: nothing is attempted (no attempt is spent) until the breaker lets a probe through.
-    if (std::int64_t until = lane.breaker->open_until_ms(); until > clock_.now_ms()) {
-      co_await sleep(lane, until);
-      continue;
-    }
-    std::vector<resilience::CircuitBreaker::Permit> permits;
-    while (static_cast<int>(permits.size()) < free) {
-      auto p = lane.breaker->try_acquire();
-      if (!p) break;
-      permits.push_back(p);
-    }
-    if (permits.empty()) {
-      std::int64_t until = lane.breaker->open_until_ms();
-      co_await sleep(lane, until ? std::optional<std::int64_t>(until) : std::nullopt);
-      continue;
-    }
-    std::int64_t now = clock_.now_ms();
-    std::int64_t lease_until = now + (dest.timeout + options_.lease_margin).count();
-    int want = static_cast<int>(permits.size());
-    auto call = [this, &lane, want, now, lease_until](auto done) {
-      store_.claim(lane.target, want, now, lease_until, std::move(done));
-    };
-    ++busy_;
-    auto claimed = co_await await_result<store::ClaimResult>(std::move(call));
-    --busy_;
-    if (stopping_) {
-      // Claimed while stopping: not attempted now; the SQLite engine releases the leases at the
-      // next start (other engines let them expire).
-      for (auto& p : permits) lane.breaker->on_ignored(p);
-      break;
-    }
-    if (!claimed) {
-      for (auto& p : permits) lane.breaker->on_ignored(p);
-      log::warn("cannot claim deliveries",
-                {{"target", lane.target}, {"error", claimed.error().message}});
-      co_await sleep(lane, clock_.now_ms() + 1000);
-      continue;
-    }
-    std::size_t i = 0;
-    for (auto& d : claimed->deliveries) {
+    // 1. Start attempts from the claimed deliveries, as slots and the breaker allow. An open
+    // breaker attempts nothing (no attempt is spent) until it lets a probe through.
+    std::optional<std::int64_t> wake_at;
+    bool breaker_closed_to_us = false;
+    while (lane.in_flight < dest.max_in_flight && !lane.ready.empty()) {
+      if (std::int64_t until = lane.breaker->open_until_ms(); until > now) {
+        wake_at = until;
+        breaker_closed_to_us = true;
+        break;
+      }
+      Lane::Claimed next = std::move(lane.ready.front());
+      lane.ready.pop_front();
+      // Too little lease left for a whole attempt: drop it; once its lease lapses it is due again.
+      if (next.lease_until_ms - now < dest.timeout.count() + 1000) continue;
+      auto permit = lane.breaker->try_acquire();
+      if (!permit) {
+        lane.ready.push_front(std::move(next));
+        breaker_closed_to_us = true;  // half-open with every probe out: a result wakes us
+        break;
+      }
       ++lane.in_flight;
       ++busy_;
-      asio::co_spawn(io_, deliver(lane, std::move(d), permits[i++]), asio::detached);
+      asio::co_spawn(io_, deliver(lane, std::move(next.delivery), permit), asio::detached);
     }
-    for (; i < permits.size(); ++i) lane.breaker->on_ignored(permits[i]);
-    if (static_cast<int>(claimed->deliveries.size()) < want) {
-      co_await sleep(lane, claimed->next_due_ms);
+    // 2. Keep the next batch claimed.
+    bool want_more = static_cast<int>(lane.ready.size()) < dest.max_in_flight;
+    if (want_more && !breaker_closed_to_us && !lane.claiming && lane.next_due_ms <= now) {
+      lane.claiming = true;
+      ++busy_;
+      asio::co_spawn(io_,
+                     claim_more(lane, dest.max_in_flight - static_cast<int>(lane.ready.size())),
+                     asio::detached);
+    } else if (want_more && !lane.claiming && !breaker_closed_to_us) {
+      wake_at = lane.next_due_ms;
     }
+    // Woken by: a claim landing, an attempt finishing, a notify (new work), or the due time.
+    co_await sleep(lane, wake_at);
   }
+}
+
+asio::awaitable<void> Dispatcher::claim_more(Lane& lane, int want) {
+  const Destination& dest = *lane.destination;
+  std::int64_t now = clock_.now_ms();
+  // A claimed delivery may wait for a slot (up to one attempt's time) before its own attempt.
+  std::int64_t lease_until = now + (2 * dest.timeout + options_.lease_margin).count();
+  auto call = [this, &lane, want, now, lease_until](auto done) {
+    store_.claim(lane.target, want, now, lease_until, std::move(done));
+  };
+  auto claimed = co_await await_result<store::ClaimResult>(std::move(call));
+  lane.claiming = false;
+  --busy_;
+  if (!claimed) {
+    log::warn("cannot claim deliveries",
+              {{"target", lane.target}, {"error", claimed.error().message}});
+    lane.next_due_ms = clock_.now_ms() + 1000;
+  } else if (!stopping_) {
+    // Claimed while stopping: not attempted; the SQLite engine releases the leases at the next
+    // start (other engines let them expire).
+    bool all = static_cast<int>(claimed->deliveries.size()) == want;
+    for (auto& d : claimed->deliveries) lane.ready.push_back({std::move(d), lease_until});
+    // Fewer than asked: nothing else is due before next_due (or a notify says otherwise).
+    lane.next_due_ms = all ? now : claimed->next_due_ms.value_or(now + options_.idle_poll.count());
+  }
+  lane.dirty = true;
+  lane.wake.cancel();
 }
 
 asio::awaitable<void> Dispatcher::deliver(Lane& lane, store::ClaimedDelivery d,
@@ -439,14 +467,17 @@ asio::awaitable<void> Dispatcher::deliver(Lane& lane, store::ClaimedDelivery d,
       break;
     }
   }
-  queue_result(std::move(result));
+  queue_result(lane, std::move(result));
   --lane.in_flight;
   --busy_;
   lane.dirty = true;
   lane.wake.cancel();
 }
 
-void Dispatcher::queue_result(store::DeliveryResult r) {
+void Dispatcher::queue_result(Lane& lane, store::DeliveryResult r) {
+  if (r.next == store::DeliveryResult::Next::kRetry) {
+    retries_.push_back({&lane, r.next_attempt_ms});
+  }
   results_.push_back(std::move(r));
   if (!flushing_) {
     flushing_ = true;
@@ -460,6 +491,8 @@ asio::awaitable<void> Dispatcher::flush_results() {
   while (!results_.empty()) {
     std::vector<store::DeliveryResult> batch;
     batch.swap(results_);
+    std::vector<std::pair<Lane*, std::int64_t>> retries;
+    retries.swap(retries_);
     auto call = [this, b = std::move(batch)](auto done) mutable {
       store_.complete(std::move(b), std::move(done));
     };
@@ -468,6 +501,13 @@ asio::awaitable<void> Dispatcher::flush_results() {
       // The leases expire and the deliveries run again: at least once, never lost.
       log::error("cannot record delivery results; they will be attempted again",
                  {{"error", r.error().message}});
+      continue;
+    }
+    // Now that the store knows when they are due again, their lanes know too.
+    for (auto [lane, due] : retries) {
+      lane->next_due_ms = std::min(lane->next_due_ms, due);
+      lane->dirty = true;
+      lane->wake.cancel();
     }
   }
   flushing_ = false;

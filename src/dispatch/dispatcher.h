@@ -44,7 +44,8 @@ struct DispatcherOptions {
   RetrySchedule retry_schedule = default_retry_schedule();  // `dispatch.retry_schedule`
   double jitter = kDefaultRetryJitter;                      // `dispatch.jitter`
   int handler_batch = 256;  // deliveries a handler lane runs per store transaction
-  // A forward's lease is its timeout plus this: long enough that a live attempt never loses it.
+  // A forward's lease is twice its timeout (a claimed delivery may wait for a slot, then make its
+  // attempt) plus this: long enough that a live attempt never loses it.
   std::chrono::milliseconds lease_margin{30'000};
   // The longest a lane sleeps without looking for due work (a safety net; wake-ups are notified).
   std::chrono::milliseconds idle_poll{5'000};
@@ -97,13 +98,14 @@ class Dispatcher {
  private:
   struct Lane;
   boost::asio::awaitable<void> run_forward_lane(Lane& lane);
+  boost::asio::awaitable<void> claim_more(Lane& lane, int want);
   boost::asio::awaitable<void> run_handler_lane(Lane& lane);
   boost::asio::awaitable<void> deliver(Lane& lane, store::ClaimedDelivery d,
                                        resilience::CircuitBreaker::Permit permit);
   boost::asio::awaitable<void> sleep(Lane& lane, std::optional<std::int64_t> until_ms);
   boost::asio::awaitable<void> flush_results();
   void refresh_stats();
-  void queue_result(store::DeliveryResult r);
+  void queue_result(Lane& lane, store::DeliveryResult r);
   const RetryPolicy& policy_for(const store::StoredEvent& e, const std::string& target) const;
   void load_disabled();
   void close_transports();
@@ -119,11 +121,12 @@ class Dispatcher {
   std::map<const Route*, RetryPolicy> route_policies_;
 
   boost::asio::io_context io_;
-  std::vector<std::unique_ptr<Lane>> lanes_;    // fixed after construction
-  std::vector<store::DeliveryResult> results_;  // dispatcher thread only
-  bool flushing_ = false;                       // dispatcher thread only
-  bool stopping_ = false;                       // dispatcher thread only
-  std::atomic<int> busy_{0};                    // attempts in flight + result flushes running
+  std::vector<std::unique_ptr<Lane>> lanes_;             // fixed after construction
+  std::vector<store::DeliveryResult> results_;           // dispatcher thread only
+  std::vector<std::pair<Lane*, std::int64_t>> retries_;  // their lanes and due times; same
+  bool flushing_ = false;                                // dispatcher thread only
+  bool stopping_ = false;                                // dispatcher thread only
+  std::atomic<int> busy_{0};  // attempts in flight + result flushes running
   std::thread thread_;
   bool started_ = false;
   std::mutex stats_mu_;

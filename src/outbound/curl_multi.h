@@ -67,6 +67,7 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
   DoneHandler on_done_;
   CURLM* multi_ = nullptr;
   boost::asio::steady_timer timer_;
+  std::uint64_t timer_generation_ = 0;  // bumped by every on_timer call
   std::unordered_map<curl_socket_t, std::shared_ptr<Socket>> sockets_;
   bool stopped_ = false;  // shutdown() ran: no new waits, no more callbacks into libcurl
 };

@@ -1,4 +1,4 @@
--- wrk script for bench/dispatch/run: ../ingest/replay.lua (loaded from there, not copied) plus a
+-- wrk script for bench/ingest/run and bench/dispatch/run: replay.lua (loaded, not copied) plus a
 -- start barrier.
 --
 -- wrk runs each thread's init() in turn and starts a thread as soon as its init is done, but
@@ -15,7 +15,7 @@ local ffi = require("ffi")
 ffi.cdef("int usleep(unsigned int usec);")
 
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
-dofile(here .. "../ingest/replay.lua")
+dofile(here .. "replay.lua")
 
 local ingest_init = init
 local ingest_request = request

@@ -168,8 +168,8 @@ class DispatcherTest : public ::testing::Test {
     o.stats_interval = 50ms;
     dispatcher_ = std::make_unique<Dispatcher>(
         *store_, table_, handlers_, std::move(dests),
-        [this](auto, const Destination&) { return std::make_unique<SharedTransport>(transport_); }, clock_, metrics_,
-        o);
+        [this](auto, const Destination&) { return std::make_unique<SharedTransport>(transport_); },
+        clock_, metrics_, o);
     dispatcher_->start();
   }
 
@@ -438,7 +438,8 @@ TEST_F(DispatcherTest, OrderingHelperSkipsOlderEventsForTheSameObject) {
   store_ = std::move(*s);
   dispatcher_ = std::make_unique<Dispatcher>(
       *store_, table_, handlers_, std::vector<Destination>{},
-      [this](auto, const Destination&) { return std::make_unique<SharedTransport>(transport_); }, clock_, metrics_);
+      [this](auto, const Destination&) { return std::make_unique<SharedTransport>(transport_); },
+      clock_, metrics_);
   // Stored in this order: newer (t=200), older (t=100), equal time (t=200, later id), newest.
   std::vector<std::string> ids;
   for (auto [id, t] : std::vector<std::pair<std::string, std::string>>{

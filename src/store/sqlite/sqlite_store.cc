@@ -263,8 +263,8 @@ class SqliteStore final : public Store {
 
   Result<std::vector<std::string>> waiting_targets() override {
     return read_rows<std::string>(
-        "SELECT DISTINCT target FROM deliveries WHERE status NOT IN ('done', 'dead')",
-        {}, [](const Statement& s) { return s.text(0); });
+        "SELECT DISTINCT target FROM deliveries WHERE status NOT IN ('done', 'dead')", {},
+        [](const Statement& s) { return s.text(0); });
   }
 
   Result<EventPage> list_events(const EventFilter& filter) override {

@@ -61,6 +61,9 @@ struct Dispatcher::Lane {
   bool dirty = true;  // dispatcher thread only: look for due work before sleeping
   std::atomic<int> in_flight{0};
   std::atomic<bool> disabled{false};
+  // Bumped by every 410 before its disable is queued: an enable whose commit raced one does not
+  // clear the flag in memory (the store applies the two in queue order, so it ends disabled too).
+  std::atomic<std::uint64_t> disable_epoch{0};
   // Forward lanes, dispatcher thread only: deliveries claimed but not yet attempted, whether a
   // claim is running, and when the next delivery is due (0: look now).
   struct Claimed {
@@ -432,6 +435,7 @@ asio::awaitable<void> Dispatcher::deliver(Lane& lane, store::ClaimedDelivery d,
       // Not the event's fault: it waits, with its attempts, until the destination is enabled.
       result.next = store::DeliveryResult::Next::kRetry;
       result.next_attempt_ms = now;
+      ++lane.disable_epoch;
       if (!lane.disabled.exchange(true)) {
         std::string reason = "answered 410 Gone to event " + d.event.id;
         {
@@ -624,21 +628,25 @@ bool Dispatcher::enable(const std::string& name, std::function<void(Result<void>
     if (lane->destination && lane->destination->name == name) found = lane.get();
   }
   if (!found) return false;
-  store_.set_target_disabled(found->target, std::nullopt, clock_.now_ms(),
-                             [this, found, done = std::move(done)](Result<void> r) mutable {
-                               if (r) {
-                                 found->disabled = false;
-                                 found->disabled_gauge->set(0);
-                                 {
-                                   std::lock_guard lock(found->reason_mu);
-                                   found->disabled_reason.clear();
-                                 }
-                                 found->breaker->reset();
-                                 log::info("destination enabled", {{"target", found->target}});
-                                 notify();
-                               }
-                               std::move(done)(std::move(r));
-                             });
+  std::uint64_t epoch = found->disable_epoch.load();
+  auto enabled = [this, found, epoch, done = std::move(done)](Result<void> r) mutable {
+    if (r && found->disable_epoch.load() != epoch) {
+      log::warn("destination answered 410 again while being enabled; it stays disabled",
+                {{"target", found->target}});
+    } else if (r) {
+      found->disabled = false;
+      found->disabled_gauge->set(0);
+      {
+        std::lock_guard lock(found->reason_mu);
+        found->disabled_reason.clear();
+      }
+      found->breaker->reset();
+      log::info("destination enabled", {{"target", found->target}});
+      notify();
+    }
+    std::move(done)(std::move(r));
+  };
+  store_.set_target_disabled(found->target, std::nullopt, clock_.now_ms(), std::move(enabled));
   return true;
 }
 

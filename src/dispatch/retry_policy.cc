@@ -13,7 +13,7 @@
 
 #include "core/config_node.h"
 #include "core/crypto.h"
-#include "dispatch/retry_after.h"
+#include "resilience/retry_after.h"
 
 namespace wharf::dispatch {
 
@@ -103,7 +103,7 @@ RetryPolicy::Decision RetryPolicy::after_failure(int attempts_made,
   auto cut = std::llround(static_cast<double>(scheduled.count()) * jitter_ * (1.0 - u));
   milliseconds delay = scheduled - milliseconds(cut);
   if (retry_after) {
-    delay = std::max(delay, std::clamp(*retry_after, milliseconds(0), kMaxRetryAfter));
+    delay = std::max(delay, std::clamp(*retry_after, milliseconds(0), resilience::kMaxRetryAfter));
   }
   return Decision{.give_up = false, .delay = delay};
 }

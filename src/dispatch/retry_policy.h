@@ -65,8 +65,9 @@ class RetryPolicy {
   // After `attempts_made` (>= 1, asserted) attempts have all failed: give up when the schedule is
   // exhausted (attempts_made > delays.size()); otherwise wait delays[attempts_made - 1], jittered
   // down into [d * (1 - jitter), d] (uniform01() == 0 gives the low end, 1 gives d). A
-  // destination's `retry_after` (see parse_retry_after) raises the wait to at least that, capped
-  // at kMaxRetryAfter; it never shortens the schedule's wait and never prevents giving up.
+  // destination's `retry_after` (see resilience::parse_retry_after) raises the wait to at least
+  // that, capped at resilience::kMaxRetryAfter; it never shortens the schedule's wait and never
+  // prevents giving up.
   Decision after_failure(int attempts_made,
                          std::optional<std::chrono::milliseconds> retry_after) const;
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/config_node.h"
-#include "dispatch/retry_after.h"
+#include "resilience/retry_after.h"
 
 namespace wharf::dispatch {
 namespace {
@@ -109,7 +109,7 @@ TEST(RetryPolicy, RetryAfterRaisesTheDelayButNeverLowersIt) {
 
 TEST(RetryPolicy, RetryAfterIsCappedAndDoesNotPreventGivingUp) {
   RetryPolicy policy(schedule_of({5s}), 0.2, always(0.0));
-  EXPECT_EQ(policy.after_failure(1, milliseconds(48h)).delay, kMaxRetryAfter);
+  EXPECT_EQ(policy.after_failure(1, milliseconds(48h)).delay, resilience::kMaxRetryAfter);
   EXPECT_EQ(policy.after_failure(1, milliseconds(-5s)).delay, 4s);
   RetryPolicy::Decision last = policy.after_failure(2, milliseconds(60s));
   EXPECT_TRUE(last.give_up);

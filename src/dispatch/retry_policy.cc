@@ -3,16 +3,10 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <cstdint>
-#include <cstring>
-#include <memory>
-#include <mutex>
-#include <random>
 #include <string>
 #include <utility>
 
 #include "core/config_node.h"
-#include "core/crypto.h"
 #include "resilience/retry_after.h"
 
 namespace wharf::dispatch {
@@ -61,22 +55,6 @@ std::optional<RetrySchedule> read_retry_schedule(const ConfigNode& node) {
   }
   if (!ok) return std::nullopt;
   return schedule;
-}
-
-RetryPolicy::Uniform01 seeded_uniform01() {
-  struct State {
-    std::mutex mutex;
-    std::mt19937_64 engine;
-  };
-  auto state = std::make_shared<State>();
-  std::string seed = crypto::random_bytes(sizeof(std::uint64_t));
-  std::uint64_t seed_value = 0;
-  std::memcpy(&seed_value, seed.data(), sizeof seed_value);
-  state->engine.seed(seed_value);
-  return [state] {
-    std::lock_guard lock(state->mutex);
-    return std::uniform_real_distribution<double>(0.0, 1.0)(state->engine);
-  };
 }
 
 RetryPolicy::RetryPolicy(RetrySchedule schedule, double jitter, Uniform01 uniform01)

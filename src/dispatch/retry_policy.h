@@ -7,9 +7,10 @@
 
 #include <chrono>
 #include <cstddef>
-#include <functional>
 #include <optional>
 #include <vector>
+
+#include "core/uniform01.h"
 
 namespace wharf {
 class ConfigNode;
@@ -48,8 +49,7 @@ inline constexpr double kDefaultRetryJitter = 1.0;
 
 class RetryPolicy {
  public:
-  // A uniform draw from [0, 1].
-  using Uniform01 = std::function<double()>;
+  using Uniform01 = wharf::Uniform01;  // a uniform draw from [0, 1]
 
   struct Decision {
     bool give_up = false;                // true: move the event to the DLQ
@@ -79,9 +79,5 @@ class RetryPolicy {
   double jitter_;
   Uniform01 uniform01_;
 };
-
-// The default source of RetryPolicy: uniform draws from [0, 1) from a std::mt19937_64 seeded with
-// 64 bits of the CSPRNG. Thread-safe (a mutex guards the generator, shared between copies).
-RetryPolicy::Uniform01 seeded_uniform01();
 
 }  // namespace wharf::dispatch

@@ -5,14 +5,9 @@
 #include <cassert>
 #include <charconv>
 #include <cmath>
-#include <cstring>
-#include <memory>
-#include <mutex>
-#include <random>
 #include <utility>
 
 #include "core/config_node.h"
-#include "core/crypto.h"
 #include "outbound/retry_budget.h"
 #include "resilience/retry_after.h"
 
@@ -99,22 +94,6 @@ std::optional<std::string> never_retry_because(const Attempt& a,
       return "not retried: the request cannot be sent";
   }
   return "not retried";
-}
-
-RetryDecider::Uniform01 seeded_uniform01() {
-  struct State {
-    std::mutex mutex;
-    std::mt19937_64 engine;
-  };
-  auto state = std::make_shared<State>();
-  std::string seed = crypto::random_bytes(sizeof(std::uint64_t));
-  std::uint64_t seed_value = 0;
-  std::memcpy(&seed_value, seed.data(), sizeof seed_value);
-  state->engine.seed(seed_value);
-  return [state] {
-    std::lock_guard lock(state->mutex);
-    return std::uniform_real_distribution<double>(0.0, 1.0)(state->engine);
-  };
 }
 
 }  // namespace

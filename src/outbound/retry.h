@@ -19,12 +19,12 @@
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 
+#include "core/uniform01.h"
 #include "outbound/http_types.h"
 
 namespace wharf {
@@ -97,8 +97,7 @@ struct RetryDecision {
 
 class RetryDecider {
  public:
-  // A uniform draw from [0, 1].
-  using Uniform01 = std::function<double()>;
+  using Uniform01 = wharf::Uniform01;  // a uniform draw from [0, 1]
 
   // `policy` must be valid (asserted). `uniform01` is the randomness, injected by tests; when
   // empty, a PRNG seeded from the CSPRNG, shared by copies and guarded by a mutex. `budget`

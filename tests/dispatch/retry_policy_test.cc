@@ -94,12 +94,6 @@ TEST(RetryPolicy, RealRandomnessStaysInBoundsAndSpreadsOverThem) {
   EXPECT_NEAR(sum_ms / kDraws, 108'000.0, 1'000.0);
 }
 
-TEST(RetryPolicy, SeededSourcesDifferBetweenInstances) {
-  RetryPolicy::Uniform01 a = seeded_uniform01();
-  RetryPolicy::Uniform01 b = seeded_uniform01();
-  EXPECT_NE(a(), b());
-}
-
 TEST(RetryPolicy, RetryAfterRaisesTheDelayButNeverLowersIt) {
   RetryPolicy policy(schedule_of({5s, 10min}), 0.0, always(1.0));
   EXPECT_EQ(policy.after_failure(1, milliseconds(60s)).delay, 60s);

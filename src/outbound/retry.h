@@ -75,7 +75,7 @@ struct Attempt {
   // The HTTP status of the answer, or why there was none.
   std::variant<int, TransportError> outcome = 0;
   std::optional<std::string> retry_after;  // the answer's Retry-After header, raw
-  std::string_view method = "GET";
+  std::string_view method = "GET";  // viewed, not owned: the request must outlive the Attempt
   bool has_idempotency_key = false;
   std::int64_t now_ms = 0;  // when the attempt ended (Unix ms): dates in Retry-After count from it
 };

@@ -1,6 +1,6 @@
 #include "dispatch/forward_verdict.h"
 
-#include "dispatch/retry_after.h"
+#include "resilience/retry_after.h"
 
 namespace wharf::dispatch {
 
@@ -28,7 +28,7 @@ ForwardVerdict judge_forward(const ForwardResponse& r, std::int64_t now_ms) {
   if (r.status >= 300 && r.status < 400) v.error += " (redirects are not followed)";
   v.unhealthy = r.status >= 500 || r.status == 429;
   if ((r.status == 429 || r.status == 503) && r.retry_after) {
-    v.retry_after = parse_retry_after(*r.retry_after, now_ms);
+    v.retry_after = resilience::parse_retry_after(*r.retry_after, now_ms);
   }
   return v;
 }

@@ -3,17 +3,11 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <cstdint>
-#include <cstring>
-#include <memory>
-#include <mutex>
-#include <random>
 #include <string>
 #include <utility>
 
 #include "core/config_node.h"
-#include "core/crypto.h"
-#include "dispatch/retry_after.h"
+#include "resilience/retry_after.h"
 
 namespace wharf::dispatch {
 
@@ -63,22 +57,6 @@ std::optional<RetrySchedule> read_retry_schedule(const ConfigNode& node) {
   return schedule;
 }
 
-RetryPolicy::Uniform01 seeded_uniform01() {
-  struct State {
-    std::mutex mutex;
-    std::mt19937_64 engine;
-  };
-  auto state = std::make_shared<State>();
-  std::string seed = crypto::random_bytes(sizeof(std::uint64_t));
-  std::uint64_t seed_value = 0;
-  std::memcpy(&seed_value, seed.data(), sizeof seed_value);
-  state->engine.seed(seed_value);
-  return [state] {
-    std::lock_guard lock(state->mutex);
-    return std::uniform_real_distribution<double>(0.0, 1.0)(state->engine);
-  };
-}
-
 RetryPolicy::RetryPolicy(RetrySchedule schedule, double jitter, Uniform01 uniform01)
     : schedule_(std::move(schedule)),
       jitter_(jitter),
@@ -103,7 +81,7 @@ RetryPolicy::Decision RetryPolicy::after_failure(int attempts_made,
   auto cut = std::llround(static_cast<double>(scheduled.count()) * jitter_ * (1.0 - u));
   milliseconds delay = scheduled - milliseconds(cut);
   if (retry_after) {
-    delay = std::max(delay, std::clamp(*retry_after, milliseconds(0), kMaxRetryAfter));
+    delay = std::max(delay, std::clamp(*retry_after, milliseconds(0), resilience::kMaxRetryAfter));
   }
   return Decision{.give_up = false, .delay = delay};
 }

@@ -7,9 +7,10 @@
 
 #include <chrono>
 #include <cstddef>
-#include <functional>
 #include <optional>
 #include <vector>
+
+#include "core/uniform01.h"
 
 namespace wharf {
 class ConfigNode;
@@ -48,8 +49,7 @@ inline constexpr double kDefaultRetryJitter = 1.0;
 
 class RetryPolicy {
  public:
-  // A uniform draw from [0, 1].
-  using Uniform01 = std::function<double()>;
+  using Uniform01 = wharf::Uniform01;  // a uniform draw from [0, 1]
 
   struct Decision {
     bool give_up = false;                // true: move the event to the DLQ
@@ -65,8 +65,9 @@ class RetryPolicy {
   // After `attempts_made` (>= 1, asserted) attempts have all failed: give up when the schedule is
   // exhausted (attempts_made > delays.size()); otherwise wait delays[attempts_made - 1], jittered
   // down into [d * (1 - jitter), d] (uniform01() == 0 gives the low end, 1 gives d). A
-  // destination's `retry_after` (see parse_retry_after) raises the wait to at least that, capped
-  // at kMaxRetryAfter; it never shortens the schedule's wait and never prevents giving up.
+  // destination's `retry_after` (see resilience::parse_retry_after) raises the wait to at least
+  // that, capped at resilience::kMaxRetryAfter; it never shortens the schedule's wait and never
+  // prevents giving up.
   Decision after_failure(int attempts_made,
                          std::optional<std::chrono::milliseconds> retry_after) const;
 
@@ -78,9 +79,5 @@ class RetryPolicy {
   double jitter_;
   Uniform01 uniform01_;
 };
-
-// The default source of RetryPolicy: uniform draws from [0, 1) from a std::mt19937_64 seeded with
-// 64 bits of the CSPRNG. Thread-safe (a mutex guards the generator, shared between copies).
-RetryPolicy::Uniform01 seeded_uniform01();
 
 }  // namespace wharf::dispatch

@@ -1,8 +1,8 @@
-#include "dispatch/retry_after.h"
+#include "resilience/retry_after.h"
 
 #include <gtest/gtest.h>
 
-namespace wharf::dispatch {
+namespace wharf::resilience {
 namespace {
 
 using namespace std::chrono_literals;
@@ -123,4 +123,4 @@ TEST(ParseRetryAfter, RejectsMalformedDates) {
 }
 
 }  // namespace
-}  // namespace wharf::dispatch
+}  // namespace wharf::resilience

@@ -1,11 +1,11 @@
-#include "dispatch/retry_after.h"
+#include "resilience/retry_after.h"
 
 #include <algorithm>
 #include <array>
 #include <limits>
 #include <span>
 
-namespace wharf::dispatch {
+namespace wharf::resilience {
 namespace {
 
 using std::chrono::milliseconds;
@@ -211,4 +211,4 @@ std::optional<milliseconds> parse_retry_after(std::string_view value, std::int64
   return milliseconds(at_ms - now_ms);
 }
 
-}  // namespace wharf::dispatch
+}  // namespace wharf::resilience

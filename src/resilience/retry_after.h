@@ -1,5 +1,6 @@
-// A destination's `Retry-After` response header (RFC 9110 §10.2.3), turned into a delay for the
-// retry policy. Pure functions of their arguments (the caller passes the time): thread-safe.
+// A peer's `Retry-After` response header (RFC 9110 §10.2.3), turned into a delay: used by the
+// dispatcher's retry policy (a destination's answer) and the outbound retry stage (a provider's).
+// Pure functions of their arguments (the caller passes the time): thread-safe.
 #pragma once
 
 #include <chrono>
@@ -7,7 +8,7 @@
 #include <optional>
 #include <string_view>
 
-namespace wharf::dispatch {
+namespace wharf::resilience {
 
 // The longest delay a Retry-After value can ask for; longer requests are capped to it (a
 // destination that says "come back in a year" still gets its event retried tomorrow).
@@ -29,4 +30,4 @@ inline constexpr std::chrono::milliseconds kMaxRetryAfter = std::chrono::hours(2
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
                                                            std::int64_t now_ms);
 
-}  // namespace wharf::dispatch
+}  // namespace wharf::resilience

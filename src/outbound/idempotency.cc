@@ -1,0 +1,40 @@
+#include "outbound/idempotency.h"
+
+#include <algorithm>
+#include <string_view>
+#include <utility>
+
+#include "core/crypto.h"
+#include "core/encoding.h"
+
+namespace wharf::outbound {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [&](char x, char y) { return lower(x) == lower(y); });
+}
+
+}  // namespace
+
+std::string new_idempotency_key() {
+  std::string bytes = crypto::random_bytes(16);
+  // RFC 9562 §5.4: version 4 in the high nibble of byte 6, variant 0b10 in the top bits of byte 8.
+  bytes[6] = static_cast<char>((static_cast<unsigned char>(bytes[6]) & 0x0f) | 0x40);
+  bytes[8] = static_cast<char>((static_cast<unsigned char>(bytes[8]) & 0x3f) | 0x80);
+  const std::string hex = encoding::hex_encode(bytes);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+void apply_idempotency(HttpRequest& request, const std::string& header, const std::string& key) {
+  if (header.empty()) return;
+  std::erase_if(request.headers, [&](const auto& h) { return iequals(h.first, header); });
+  request.headers.emplace_back(header, key);
+}
+
+LogicalCall::LogicalCall(std::string header)
+    : header_(std::move(header)), key_(header_.empty() ? std::string() : new_idempotency_key()) {}
+
+}  // namespace wharf::outbound

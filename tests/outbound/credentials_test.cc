@@ -67,6 +67,12 @@ TEST(ApplyCredentials, AppendsToAnExistingQueryAndReplacesAParameterOfThatName) 
   EXPECT_EQ(empty_query.url, "https://api.example.com/v1/x?key=" + std::string(kSecret));
 }
 
+TEST(ApplyCredentials, RemovesAPercentEncodedParameterOfThatName) {
+  HttpRequest r = post("https://api.example.com/v1/x?api%5Fkey=caller&a=1");
+  ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kQuery, "api_key", {"k1"}), nullptr));
+  EXPECT_EQ(r.url, "https://api.example.com/v1/x?a=1&api_key=k1");
+}
+
 TEST(ApplyCredentials, PutsTheQueryParameterBeforeTheFragment) {
   HttpRequest r = post("https://api.example.com/v1/x#section?not=query");
   ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kQuery, "key", {"k1"}), nullptr));
@@ -189,6 +195,7 @@ TEST(ApplyCredentials, PassesOnTheTokenSourcesError) {
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code, Errc::kUnavailable);
   EXPECT_EQ(result.error().message, "connection 'gmail-bob' is not connected");
+  expect_no_secret(result.error().message);
   EXPECT_TRUE(r.headers.empty());
 }
 

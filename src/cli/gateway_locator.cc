@@ -41,7 +41,7 @@ Result<AdminEndpoint> locate_admin_api(const AdminFlags& flags, const EnvLookup&
   if (!ep.base_url.empty() && !std::filesystem::exists(path, ec)) return fail(no_token);
   YAML::Node doc;
   try {
-    doc = YAML::LoadFile(path);
+    doc = load_yaml_config(path);
   } catch (const YAML::Exception& e) {
     return fail("cannot load config " + path + ": " + e.what() + " (or pass --url)");
   }

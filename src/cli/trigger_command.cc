@@ -62,7 +62,7 @@ Result<Target> load_target(const TriggerOptions& opts) {
   auto fail = [](std::string why) { return make_error(Errc::kInvalidArgument, std::move(why)); };
   YAML::Node doc;
   try {
-    doc = YAML::LoadFile(opts.config_path);
+    doc = load_yaml_config(opts.config_path);
   } catch (const YAML::Exception& e) {
     return fail("cannot load config " + opts.config_path + ": " + e.what());
   }

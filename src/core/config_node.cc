@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 namespace wharf {
 
@@ -271,6 +273,90 @@ void ConfigNode::allow_only_keys(std::initializer_list<std::string_view> allowed
       int l = kv.first.Mark().line >= 0 ? kv.first.Mark().line + 1 : line();
       errors_->add(l, path_.empty() ? key : path_ + "." + key, "unknown key");
     }
+  }
+}
+
+std::string quote_bare_interpolations(std::string_view yaml) {
+  std::string out;
+  out.reserve(yaml.size() + 16);
+  std::size_t pos = 0;
+  while (pos <= yaml.size()) {
+    std::size_t eol = yaml.find('\n', pos);
+    std::string_view line = yaml.substr(pos, eol == std::string_view::npos ? yaml.npos : eol - pos);
+    std::string fixed;
+    char quote = 0;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      char c = line[i];
+      if (quote) {
+        if (c == quote && !(quote == '"' && i > 0 && line[i - 1] == '\\')) quote = 0;
+        fixed += c;
+        continue;
+      }
+      if (c == '#' && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
+        fixed.append(line.substr(i));
+        break;
+      }
+      if (c == '"' || c == '\'') {
+        quote = c;
+        fixed += c;
+        continue;
+      }
+      if (c == '$' && i + 1 < line.size() && line[i + 1] == '{') {
+        // The plain scalar around it: back to a separator, forward past the closing brace to one.
+        std::size_t start = fixed.size();
+        while (start > 0 &&
+               std::string_view(" \t,[{").find(fixed[start - 1]) == std::string_view::npos) {
+          --start;
+        }
+        std::size_t close = line.find('}', i);
+        if (close == std::string_view::npos) {
+          fixed += c;
+          continue;
+        }
+        std::size_t end = close + 1;
+        while (end < line.size() &&
+               std::string_view(" \t,]}#").find(line[end]) == std::string_view::npos) {
+          if (line[end] == '$' && end + 1 < line.size() && line[end + 1] == '{') {
+            std::size_t next = line.find('}', end);
+            if (next == std::string_view::npos) break;
+            end = next;
+          }
+          ++end;
+        }
+        std::string scalar = fixed.substr(start) + std::string(line.substr(i, end - i));
+        fixed.resize(start);
+        fixed += '"';
+        for (char ch : scalar) {
+          if (ch == '"' || ch == '\\') fixed += '\\';
+          fixed += ch;
+        }
+        fixed += '"';
+        i = end - 1;
+        continue;
+      }
+      fixed += c;
+    }
+    out += fixed;
+    if (eol == std::string_view::npos) break;
+    out += '\n';
+    pos = eol + 1;
+  }
+  return out;
+}
+
+YAML::Node load_yaml_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw YAML::BadFile(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::ParserException&) {
+    if (text.find("${") == std::string::npos) throw;
+    try {
+      return YAML::Load(quote_bare_interpolations(text));
+    } catch (const YAML::ParserException&) {
+    }
+    throw;  // the original error, with its own line
   }
 }
 

@@ -36,6 +36,16 @@ class ConfigErrors {
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 EnvLookup process_env();
 
+// Reads a YAML config file. Throws YAML::BadFile when it cannot be read and YAML::ParserException
+// when it is not YAML. One leniency: `${VAR}` written bare inside a flow map or list
+// (`credentials: { value: ${KEY} }`, as SPEC §1.2 shows it) is not valid YAML, because `{` opens a
+// flow map there; when the file does not parse, it is parsed again with such bare
+// interpolations quoted, and that result is used if it parses. Lines stay where they were.
+YAML::Node load_yaml_config(const std::string& path);
+// The text with each bare (unquoted, uncommented) plain scalar that contains `${` wrapped in
+// double quotes; exposed for tests.
+std::string quote_bare_interpolations(std::string_view yaml);
+
 // Parses "500ms", "30s", "5m", "1h", "7d" (and a bare "0"); nullopt when malformed.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 

@@ -108,7 +108,7 @@ std::optional<GatewayConfig> load_config(const std::string& path, ConfigErrors& 
                                          const dispatch::HandlerRegistry& handlers) {
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
+    root = load_yaml_config(path);
   } catch (const YAML::BadFile&) {
     errors.add(0, "", "cannot read the file");
     return std::nullopt;

@@ -1,7 +1,10 @@
 #include "core/config_node.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 namespace wharf {
@@ -83,6 +86,48 @@ TEST(ConfigNode, UnknownKeyIsReportedAtItsOwnLine) {
   f.node()["server"].allow_only_keys({"listen"});
   ASSERT_EQ(f.errors.messages().size(), 1u);
   EXPECT_EQ(f.errors.messages()[0], "c.yaml:3: server.lisen: unknown key");
+}
+
+}  // namespace
+}  // namespace wharf
+
+namespace wharf {
+namespace {
+
+TEST(QuoteBareInterpolations, QuotesOnlyBareScalarsWithInterpolation) {
+  EXPECT_EQ(quote_bare_interpolations(
+                "c: { type: api_key, in: body, name: api_key, value: ${APOLLO_API_KEY} }"),
+            "c: { type: api_key, in: body, name: api_key, value: \"${APOLLO_API_KEY}\" }");
+  EXPECT_EQ(quote_bare_interpolations("u: [http://${HOST}:80/x, b]"),
+            "u: [\"http://${HOST}:80/x\", b]");
+  EXPECT_EQ(quote_bare_interpolations("v: { a: pre${X:-d}post }"), "v: { a: \"pre${X:-d}post\" }");
+  // Already quoted, commented, or not an interpolation: unchanged.
+  for (const char* same :
+       {"a: \"${X}\"", "a: '${X}'", "a: 1 # ${X} in a comment", "a: $5", "a: {b: c}"}) {
+    EXPECT_EQ(quote_bare_interpolations(same), same);
+  }
+  EXPECT_EQ(quote_bare_interpolations("a: 1\nb: { c: ${Y} }\n"), "a: 1\nb: { c: \"${Y}\" }\n");
+}
+
+TEST(LoadYamlConfig, AcceptsTheSpecsFlowMapWithABareInterpolation) {
+  auto path = std::filesystem::temp_directory_path() /
+              ("wharf-yaml-" + std::to_string(::getpid()) + ".yaml");
+  std::ofstream(path) << "providers:\n  apollo:\n"
+                         "    credentials: { type: api_key, in: body, name: api_key, value: "
+                         "${APOLLO_API_KEY} }\n    timeout: 10s\n";
+  YAML::Node root = load_yaml_config(path.string());
+  ConfigErrors errors(path.string());
+  EnvLookup env = [](const std::string& k) -> std::optional<std::string> {
+    if (k == "APOLLO_API_KEY") return "k-123";
+    return std::nullopt;
+  };
+  ConfigNode top(root, "", &errors, &env, 1);
+  EXPECT_EQ(top["providers"]["apollo"]["credentials"]["value"].str_or(""), "k-123");
+  EXPECT_EQ(top["providers"]["apollo"]["timeout"].line(), 4);  // lines are unchanged
+  std::ofstream(path) << "a: [unclosed\n";
+  EXPECT_THROW(load_yaml_config(path.string()), YAML::ParserException);
+  std::filesystem::remove(path);
+  EXPECT_THROW(load_yaml_config(path.string()), YAML::BadFile);
 }
 
 }  // namespace

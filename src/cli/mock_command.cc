@@ -1,6 +1,7 @@
 #include "cli/mock_command.h"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
@@ -28,7 +29,9 @@ bool parse_listen(const std::string& text, http::ServerOptions* out) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
-  if (host.empty()) return false;
+  boost::system::error_code ec;
+  asio::ip::make_address(host, ec);
+  if (host.empty() || ec) return false;
   try {
     std::size_t used = 0;
     unsigned long port = std::stoul(text.substr(colon + 1), &used);
@@ -42,9 +45,11 @@ bool parse_listen(const std::string& text, http::ServerOptions* out) {
 }
 
 int run_mock(const http::ServerOptions& options, int threads) {
-  asio::io_context ioc(threads);
+  // Declared before the io_context so they outlive it: its destructor destroys the suspended
+  // sessions (a `timeout` fault's, say), which still touch the metrics and the simulator.
   observe::Registry metrics;
   mock::Simulator simulator;
+  asio::io_context ioc(threads);
   http::Server server(ioc, options, simulator.handler(), metrics);
   auto bound = server.listen();
   if (!bound) {

@@ -71,6 +71,20 @@ describe('wharf mock', () => {
     assert.equal((await sendMail()).status, 202);
   });
 
+  it('never answers on a timeout fault (and still stops cleanly with the request pending)', async () => {
+    await mock.addFault({ route: 'POST /v3/mail/send', timeout: true, times: 1 });
+    const pending = fetch(`${mock.baseUrl}/v3/mail/send`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer SG.test', 'content-type': 'application/json' },
+      body: JSON.stringify(mail),
+      signal: AbortSignal.timeout(300),
+    });
+    await assert.rejects(pending, { name: 'TimeoutError' });
+    const [entry] = await mock.requests('POST /v3/mail/send');
+    assert.equal(entry.timeout, true);
+    assert.equal(entry.status, null);
+  });
+
   it('enforces its own rate limit with 429 and Retry-After', async () => {
     await mock.addRateLimit({ route: 'POST /v3/mail/send', limit: 3, per_ms: 60000 });
     const statuses = [];

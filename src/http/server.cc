@@ -275,8 +275,11 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
 
     Request req = parser.release();
     Response res;
+    bool abort = false;
     try {
       res = co_await handler(req);
+    } catch (const ConnectionAbort&) {
+      abort = true;
     } catch (const std::exception& e) {
       handler_exceptions.inc();
       log::error("handler failed", {{"target", std::string(req.target())}, {"error", e.what()}});
@@ -285,6 +288,14 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
       handler_exceptions.inc();
       log::error("handler failed", {{"target", std::string(req.target())}});
       res = json_error(Status::internal_server_error, "internal error");
+    }
+    if (abort) {
+      // Linger 0 makes close() send a reset instead of a FIN, as a crashed peer would.
+      in_flight.fetch_sub(1);
+      conn->busy = false;
+      conn->stream.socket().set_option(asio::socket_base::linger(true, 0), ec);
+      conn->stream.socket().close(ec);
+      co_return;
     }
     bool keep_alive = req.keep_alive() && !draining;
     res.version(req.version());

@@ -1,0 +1,188 @@
+// Each simulated provider: its happy path and one error, in the real API's shapes.
+#include <gtest/gtest.h>
+
+#include "simulator_driver.h"
+
+namespace wharf::mock {
+namespace {
+
+using http::Status;
+using http::Verb;
+using testing::SimulatorDriver;
+constexpr auto kForm = "application/x-www-form-urlencoded";
+
+class ProvidersTest : public ::testing::Test {
+ protected:
+  http::Response stripe(std::string path, std::string form, std::string idempotency_key = {}) {
+    if (idempotency_key.empty()) {
+      return d_.send(Verb::post, path, form, kForm, {{"Authorization", "Bearer sk_test_1"}});
+    }
+    return d_.send(Verb::post, path, form, kForm,
+                   {{"Authorization", "Bearer sk_test_1"}, {"Idempotency-Key", idempotency_key}});
+  }
+  SimulatorDriver d_;
+};
+
+TEST_F(ProvidersTest, StripeCreatesCustomerSubscriptionAndCancelsAtPeriodEnd) {
+  auto cus = stripe("/v1/customers", "email=a%40b.com&name=Ada+L&metadata[user_id]=u1");
+  ASSERT_EQ(cus.result(), Status::ok) << cus.body();
+  auto customer = SimulatorDriver::json_of(cus).as_object();
+  EXPECT_TRUE(customer["id"].as_string().starts_with("cus_"));
+  EXPECT_EQ(customer["object"], "customer");
+  EXPECT_EQ(customer["email"], "a@b.com");
+  EXPECT_EQ(customer["name"], "Ada L");
+  EXPECT_EQ(customer["metadata"].as_object()["user_id"], "u1");
+
+  std::string cid(customer["id"].as_string());
+  auto sub_res =
+      stripe("/v1/subscriptions", "customer=" + cid +
+                                      "&items[0][price]=price_1&payment_behavior=default_incomplete"
+                                      "&expand[]=latest_invoice.payment_intent");
+  ASSERT_EQ(sub_res.result(), Status::ok) << sub_res.body();
+  auto sub = SimulatorDriver::json_of(sub_res).as_object();
+  EXPECT_TRUE(sub["id"].as_string().starts_with("sub_"));
+  EXPECT_EQ(sub["status"], "incomplete");
+  EXPECT_EQ(sub["customer"].as_string(), cid);
+  auto& invoice = sub["latest_invoice"].as_object();
+  EXPECT_EQ(invoice["object"], "invoice");
+  EXPECT_TRUE(
+      invoice["payment_intent"].as_object()["client_secret"].as_string().starts_with("pi_"));
+  EXPECT_EQ(sub["items"].as_object()["data"].as_array()[0].as_object()["price"].as_object()["id"],
+            "price_1");
+
+  auto plain = SimulatorDriver::json_of(
+      stripe("/v1/subscriptions", "customer=" + cid + "&items[0][price]=price_1"));
+  EXPECT_TRUE(plain.as_object()["latest_invoice"].is_string()) << "not expanded unless asked";
+
+  std::string sid(sub["id"].as_string());
+  auto cancel =
+      SimulatorDriver::json_of(stripe("/v1/subscriptions/" + sid, "cancel_at_period_end=true"))
+          .as_object();
+  EXPECT_EQ(cancel["cancel_at_period_end"], true);
+  EXPECT_EQ(cancel["cancel_at"], sub["current_period_end"]);
+}
+
+TEST_F(ProvidersTest, StripeErrorsHaveTypeAndMessage) {
+  auto missing = stripe("/v1/subscriptions", "items[0][price]=price_1");
+  EXPECT_EQ(missing.result(), Status::bad_request);
+  auto err = SimulatorDriver::json_of(missing).as_object()["error"].as_object();
+  EXPECT_EQ(err["type"], "invalid_request_error");
+  EXPECT_EQ(err["param"], "customer");
+  EXPECT_FALSE(err["message"].as_string().empty());
+
+  auto unknown = stripe("/v1/subscriptions/sub_nope", "cancel_at_period_end=true");
+  EXPECT_EQ(unknown.result(), Status::not_found);
+  auto noauth = d_.send(Verb::post, "/v1/customers", "email=x", kForm);
+  EXPECT_EQ(noauth.result(), Status::unauthorized);
+}
+
+TEST_F(ProvidersTest, StripeReplaysTheFirstResponseForARepeatedIdempotencyKey) {
+  auto first = stripe("/v1/customers", "email=a%40b.com", "key-1");
+  auto again = stripe("/v1/customers", "email=a%40b.com", "key-1");
+  ASSERT_EQ(first.result(), Status::ok);
+  EXPECT_EQ(again.body(), first.body()) << "same customer, not a second one";
+  EXPECT_EQ(again["Idempotent-Replayed"], "true");
+  auto other = stripe("/v1/customers", "email=a%40b.com", "key-2");
+  EXPECT_NE(other.body(), first.body());
+  auto misuse = stripe("/v1/customers", "email=other%40b.com", "key-1");
+  EXPECT_EQ(misuse.result(), Status::bad_request);
+  EXPECT_EQ(SimulatorDriver::json_of(misuse).as_object()["error"].as_object()["type"],
+            "idempotency_error");
+
+  auto journal = SimulatorDriver::json_of(d_.control(Verb::get, "/_mock/requests"));
+  auto& entries = journal.as_object()["requests"].as_array();
+  ASSERT_EQ(entries.size(), 4u);
+  EXPECT_EQ(entries[0].as_object()["headers"].as_object()["idempotency-key"], "key-1");
+  EXPECT_EQ(entries[1].as_object()["headers"].as_object()["idempotency-key"], "key-1");
+  EXPECT_EQ(entries[1].as_object()["idempotent_replayed"], true);
+  EXPECT_FALSE(entries[0].as_object().contains("idempotent_replayed"));
+}
+
+TEST_F(ProvidersTest, SendGridAccepts202WithMessageIdOr400WithErrors) {
+  std::string mail = R"({"personalizations":[{"to":[{"email":"t@x.com"}]}],
+    "from":{"email":"f@x.com"},"subject":"Hi","content":[{"type":"text/html","value":"<p>x</p>"}]})";
+  auto ok = d_.send(Verb::post, "/v3/mail/send", mail, "application/json",
+                    {{"Authorization", "Bearer SG.key"}});
+  EXPECT_EQ(ok.result(), Status::accepted);
+  EXPECT_TRUE(ok.body().empty());
+  EXPECT_FALSE(ok["X-Message-Id"].empty());
+
+  auto bad = d_.send(Verb::post, "/v3/mail/send", R"({"subject":"Hi"})", "application/json",
+                     {{"Authorization", "Bearer SG.key"}});
+  EXPECT_EQ(bad.result(), Status::bad_request);
+  auto errors = SimulatorDriver::json_of(bad).as_object()["errors"].as_array();
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].as_object()["field"], "personalizations");
+  EXPECT_EQ(errors[1].as_object()["field"], "from.email");
+}
+
+TEST_F(ProvidersTest, ApolloReturnsAPageOfPeopleAndRequiresAKey) {
+  auto ok = d_.send(Verb::post, "/v1/mixed_people/search",
+                    R"({"api_key":"k","person_titles":["CTO"],"page":2,"per_page":5})");
+  ASSERT_EQ(ok.result(), Status::ok);
+  auto body = SimulatorDriver::json_of(ok).as_object();
+  EXPECT_EQ(body["people"].as_array().size(), 5u);
+  EXPECT_EQ(body["people"].as_array()[0].as_object()["title"], "CTO");
+  EXPECT_EQ(body["pagination"].as_object()["page"], 2);
+  EXPECT_EQ(body["pagination"].as_object()["per_page"], 5);
+  auto header_key = d_.send(Verb::post, "/v1/mixed_people/search", "{}", "application/json",
+                            {{"X-Api-Key", "k"}});
+  EXPECT_EQ(header_key.result(), Status::ok);
+  auto no_key = d_.send(Verb::post, "/v1/mixed_people/search", R"({"page":1})");
+  EXPECT_EQ(no_key.result(), Status::unauthorized);
+}
+
+TEST_F(ProvidersTest, AnthropicAnswersAMessageOrAnEventStream) {
+  std::string req =
+      R"({"model":"claude-sonnet-4-5","max_tokens":100,"messages":[{"role":"user","content":"Hi"}]})";
+  auto ok = d_.send(Verb::post, "/v1/messages", req, "application/json", {{"x-api-key", "k"}});
+  ASSERT_EQ(ok.result(), Status::ok) << ok.body();
+  auto msg = SimulatorDriver::json_of(ok).as_object();
+  EXPECT_EQ(msg["type"], "message");
+  EXPECT_EQ(msg["role"], "assistant");
+  EXPECT_EQ(msg["model"], "claude-sonnet-4-5");
+  EXPECT_EQ(msg["content"].as_array()[0].as_object()["type"], "text");
+  EXPECT_EQ(msg["stop_reason"], "end_turn");
+  EXPECT_TRUE(msg["usage"].as_object().contains("output_tokens"));
+
+  std::string streaming = req;
+  streaming.insert(1, R"("stream":true,)");
+  auto sse =
+      d_.send(Verb::post, "/v1/messages", streaming, "application/json", {{"x-api-key", "k"}});
+  ASSERT_EQ(sse.result(), Status::ok);
+  EXPECT_EQ(sse[boost::beast::http::field::content_type], "text/event-stream");
+  const std::string& events = sse.body();
+  std::size_t at = 0;
+  for (const char* name : {"message_start", "content_block_start", "content_block_delta",
+                           "content_block_stop", "message_delta", "message_stop"}) {
+    std::size_t found = events.find(std::string("event: ") + name + "\n", at);
+    ASSERT_NE(found, std::string::npos) << name << " in order";
+    at = found;
+  }
+
+  auto no_key = d_.send(Verb::post, "/v1/messages", req);
+  EXPECT_EQ(no_key.result(), Status::unauthorized);
+  EXPECT_EQ(SimulatorDriver::json_of(no_key).as_object()["error"].as_object()["type"],
+            "authentication_error");
+}
+
+TEST_F(ProvidersTest, SlackPostsAMessageOrSaysNotAuthed) {
+  auto ok = d_.send(Verb::post, "/api/chat.postMessage", R"({"channel":"C123","text":"hi"})",
+                    "application/json", {{"Authorization", "Bearer xoxb-1"}});
+  auto body = SimulatorDriver::json_of(ok).as_object();
+  EXPECT_EQ(body["ok"], true);
+  EXPECT_EQ(body["channel"], "C123");
+  EXPECT_EQ(body["message"].as_object()["text"], "hi");
+  EXPECT_EQ(body["ts"], body["message"].as_object()["ts"]);
+
+  auto no_token = d_.send(Verb::post, "/api/chat.postMessage", R"({"channel":"C1","text":"x"})");
+  EXPECT_EQ(no_token.result(), Status::ok) << "Slack reports errors with HTTP 200";
+  EXPECT_EQ(SimulatorDriver::json_of(no_token).as_object()["error"], "not_authed");
+}
+
+TEST_F(ProvidersTest, UnknownRouteIs404) {
+  EXPECT_EQ(d_.send(Verb::get, "/v1/nothing").result(), Status::not_found);
+}
+
+}  // namespace
+}  // namespace wharf::mock

@@ -1,5 +1,6 @@
 #include "core/config_node.h"
 
+#include <charconv>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -274,6 +275,21 @@ void ConfigNode::allow_only_keys(std::initializer_list<std::string_view> allowed
       errors_->add(l, path_.empty() ? key : path_ + "." + key, "unknown key");
     }
   }
+}
+
+std::optional<double> ConfigNode::percent() const {
+  if (!present()) return std::nullopt;
+  std::optional<std::string> text = str();
+  if (!text) return std::nullopt;
+  std::string_view number = *text;
+  if (!number.empty() && number.back() == '%') number.remove_suffix(1);
+  double value = 0.0;
+  auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+  if (number.empty() || ec != std::errc() || end != number.data() + number.size()) {
+    error("expected a percentage such as 50% or 50, got '" + *text + "'");
+    return std::nullopt;
+  }
+  return value;
 }
 
 std::string quote_bare_interpolations(std::string_view yaml) {

@@ -71,6 +71,10 @@ class ConfigNode {
 
   // A required string: records an error and returns nullopt when absent or not a scalar.
   std::optional<std::string> str() const;
+  // A percentage written "50%" or "50" (decimals allowed, "12.5%"); nullopt when absent, or when
+  // malformed (then an error is recorded: "expected a percentage such as 50% or 50"). The range
+  // is the caller's to check.
+  std::optional<double> percent() const;
   std::string str_or(std::string fallback) const;
   // One string or a list of strings (used for secrets, which may rotate); empty + error if absent.
   std::vector<std::string> str_list() const;

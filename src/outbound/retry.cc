@@ -21,24 +21,15 @@ std::size_t error_count(const ConfigNode& node) { return node.errors().messages(
 
 std::string ms_text(milliseconds d) { return std::to_string(d.count()) + "ms"; }
 
-// "20%", "20", "12.5%" → percent in [0, 100]; records an error and returns `fallback` otherwise.
+// A percentage in [0, 100]; records an error and returns `fallback` otherwise.
 double read_percent(const ConfigNode& node, double fallback) {
-  if (!node.present()) return fallback;
-  std::optional<std::string> text = node.str();
-  if (!text) return fallback;
-  std::string_view number = *text;
-  if (!number.empty() && number.back() == '%') number.remove_suffix(1);
-  double value = 0.0;
-  auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-  if (number.empty() || ec != std::errc() || end != number.data() + number.size()) {
-    node.error("expected a percentage such as 20% or 20, got '" + *text + "'");
-    return fallback;
-  }
-  if (!(value >= 0.0 && value <= 100.0)) {
+  std::optional<double> value = node.percent();  // records a malformed one itself
+  if (!value) return fallback;
+  if (!(*value >= 0.0 && *value <= 100.0)) {
     node.error("must be between 0% and 100%");
     return fallback;
   }
-  return value;
+  return *value;
 }
 
 milliseconds read_bounded(const ConfigNode& node, milliseconds fallback, bool zero_allowed,

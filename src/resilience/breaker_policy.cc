@@ -22,24 +22,15 @@ bool valid_wait(milliseconds d, bool zero_allowed) {
 
 std::size_t error_count(const ConfigNode& node) { return node.errors().messages().size(); }
 
-// "50%", "50", "12.5%" → percent; records an error and returns `fallback` otherwise.
+// A percentage in (0, 100]; records an error and returns `fallback` otherwise.
 double read_rate(const ConfigNode& node, double fallback) {
-  if (!node.present()) return fallback;
-  std::optional<std::string> text = node.str();
-  if (!text) return fallback;
-  std::string_view number = *text;
-  if (!number.empty() && number.back() == '%') number.remove_suffix(1);
-  double value = 0.0;
-  auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-  if (number.empty() || ec != std::errc() || end != number.data() + number.size()) {
-    node.error("expected a percentage such as 50% or 50, got '" + *text + "'");
-    return fallback;
-  }
-  if (!valid_rate(value)) {
+  std::optional<double> value = node.percent();  // records a malformed one itself
+  if (!value) return fallback;
+  if (!valid_rate(*value)) {
     node.error("must be greater than 0% and at most 100%");
     return fallback;
   }
-  return value;
+  return *value;
 }
 
 milliseconds read_wait(const ConfigNode& node, milliseconds fallback, bool zero_allowed) {

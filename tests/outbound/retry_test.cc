@@ -337,7 +337,7 @@ TEST(ReadRetryPolicy, RejectsMalformedValuesWithTheirLines) {
   std::vector<std::string> expected = {
       "c.yaml:1: a.max_attempts: must be between 1 and 10",
       "c.yaml:2: b.base: invalid duration 'soon' (write e.g. 500ms, 30s, 5m, 1h, 7d)",
-      "c.yaml:3: c.budget: expected a percentage such as 20% or 20, got 'lots'",
+      "c.yaml:3: c.budget: expected a percentage such as 50% or 50, got 'lots'",
       "c.yaml:4: d.max_retry_after: invalid duration '2x' (write e.g. 500ms, 30s, 5m, 1h, 7d)",
       "c.yaml:5: e.cap: cap (2000ms) must not be less than base (5000ms)",
       "c.yaml:6: f.base: cap (10000ms) must not be less than base (20000ms)",

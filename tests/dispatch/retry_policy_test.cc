@@ -4,6 +4,7 @@
 
 #include "core/config_node.h"
 #include "resilience/retry_after.h"
+#include "support/yaml_config.h"
 
 namespace wharf::dispatch {
 namespace {
@@ -115,13 +116,7 @@ TEST(RetryPolicy, ALongerScheduledDelayBeatsTheRetryAfterCap) {
   EXPECT_EQ(policy.after_failure(1, milliseconds(48h)).delay, 48h);
 }
 
-struct Config {
-  explicit Config(const std::string& yaml) : root(YAML::Load(yaml)), errors("c.yaml") {}
-  ConfigNode node() { return ConfigNode(root, "", &errors, &env, 1); }
-  YAML::Node root;
-  ConfigErrors errors;
-  EnvLookup env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
-};
+using Config = wharf::testing::YamlConfig;
 
 TEST(ReadRetrySchedule, ReadsAListOfDurations) {
   Config c("dispatch:\n  retry_schedule: [500ms, 5s, 2m, 1h, 7d]\n");

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/config_node.h"
+#include "support/yaml_config.h"
 
 namespace wharf::outbound {
 namespace {
@@ -231,18 +232,12 @@ TEST(ApplyCredentials, DoesNothingForNone) {
   EXPECT_EQ(r.headers, before.headers);
 }
 
-struct Config {
-  explicit Config(const std::string& yaml) : root(YAML::Load(yaml)), errors("c.yaml") {}
-  ConfigNode node() { return ConfigNode(root, "", &errors, &env, 1); }
-  YAML::Node root;
-  ConfigErrors errors;
-  std::map<std::string, std::string> vars = {
-      {"APOLLO_API_KEY", std::string(kSecret)}, {"PASSWORD", "hunter22"}, {"EMPTY", ""}};
-  EnvLookup env = [this](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
+// The environment these tests' configs interpolate from.
+struct Config : wharf::testing::YamlConfig {
+  explicit Config(const std::string& yaml)
+      : YamlConfig(
+            yaml,
+            {{"APOLLO_API_KEY", std::string(kSecret)}, {"PASSWORD", "hunter22"}, {"EMPTY", ""}}) {}
 };
 
 TEST(ReadCredentials, ReadsTheSpecExampleWithTheKeyFromTheEnvironment) {

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/config_node.h"
 #include "outbound/retry_budget.h"
+#include "support/yaml_config.h"
 
 namespace wharf::outbound {
 namespace {
@@ -250,13 +251,7 @@ TEST(IsIdempotent, FollowsRfc9110OrAnIdempotencyKey) {
   EXPECT_TRUE(is_idempotent("POST", true));
 }
 
-struct Config {
-  explicit Config(const std::string& yaml) : root(YAML::Load(yaml)), errors("c.yaml") {}
-  ConfigNode node() { return ConfigNode(root, "", &errors, &env, 1); }
-  YAML::Node root;
-  ConfigErrors errors;
-  EnvLookup env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
-};
+using Config = wharf::testing::YamlConfig;
 
 TEST(ReadRetryPolicy, ReadsTheSpecExampleAndKeepsDefaultsForTheRest) {
   Config c("providers:\n  apollo:\n    retry: { max_attempts: 4, base: 500ms, cap: 8s }\n");

@@ -6,21 +6,16 @@
 #include <vector>
 
 #include "core/config_node.h"
+#include "support/yaml_config.h"
 
 namespace wharf::resilience {
 namespace {
 
 using namespace std::chrono_literals;
 
-struct Config {
-  explicit Config(const std::string& yaml) : root(YAML::Load(yaml)), errors("c.yaml") {}
-  ConfigNode node() { return ConfigNode(root, "", &errors, &env, 1); }
-  YAML::Node root;
-  ConfigErrors errors;
-  EnvLookup env = [](const std::string& name) -> std::optional<std::string> {
-    if (name == "BREAKER_WINDOW") return "30s";
-    return std::nullopt;
-  };
+// The environment these tests' configs interpolate from.
+struct Config : wharf::testing::YamlConfig {
+  explicit Config(const std::string& yaml) : YamlConfig(yaml, {{"BREAKER_WINDOW", "30s"}}) {}
 };
 
 TEST(ReadBreakerPolicy, ReadsTheSpecExampleAndKeepsDefaultsForTheRest) {

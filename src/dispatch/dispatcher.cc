@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <deque>
+#include <unordered_map>
 
 #include "core/log.h"
 #include "dispatch/forward_verdict.h"
@@ -41,10 +42,14 @@ std::string target_key(const Target& t) {
 }
 
 store::Router make_router(const RouteTable& routes) {
-  return [&routes](std::string_view source, std::string_view type) {
+  // The router runs for every stored event: target keys are built once, not per event.
+  auto keys = std::make_shared<std::unordered_map<const Target*, std::string>>();
+  for (const Route& r : routes.routes()) {
+    for (const Target& t : r.targets) keys->emplace(&t, target_key(t));
+  }
+  return [&routes, keys](std::string_view source, std::string_view type) {
     std::vector<std::string> out;
-    for (const RoutedTarget& rt : routes.resolve(source, type))
-      out.push_back(target_key(*rt.target));
+    for (const RoutedTarget& rt : routes.resolve(source, type)) out.push_back(keys->at(rt.target));
     return out;
   };
 }

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "dispatch/glob.h"
+#include "core/glob.h"
 #include "dispatch/retry_policy.h"
 
 namespace wharf::dispatch {

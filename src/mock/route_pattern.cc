@@ -2,31 +2,9 @@
 
 #include <cctype>
 
+#include "core/glob.h"
+
 namespace wharf::mock {
-namespace {
-
-// '*' matches any run of characters. Iterative, with one backtrack point: linear in practice.
-bool glob_match(std::string_view pattern, std::string_view text) {
-  std::size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      resume = t;
-    } else if (p < pattern.size() && pattern[p] == text[t]) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
-}  // namespace
 
 std::optional<RoutePattern> RoutePattern::parse(std::string_view text) {
   RoutePattern out;

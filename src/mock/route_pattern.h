@@ -1,5 +1,6 @@
 // Which requests a fault rule, a rate limit or a journal query applies to: "POST /v3/mail/send"
-// (method and exact path), "/v1/subscriptions/*" (any method; '*' matches any run of characters,
+// (method and exact path), "/v1/subscriptions/*" (any method; a glob, core/glob.h: '*' matches any
+// run of characters,
 // '/' included), "POST /v1/" (a trailing '/' is a path prefix), "*" (everything). Immutable;
 // thread-safe.
 #pragma once

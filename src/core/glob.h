@@ -1,10 +1,10 @@
-// Glob patterns for routes (`source: stripe`, `types: ["invoice.*"]`). Pure functions; safe to call
-// from any thread.
+// Glob patterns: routes (`source: stripe`, `types: ["invoice.*"]`) and the simulator's fault rules.
+// Pure functions; safe to call from any thread.
 #pragma once
 
 #include <string_view>
 
-namespace wharf::dispatch {
+namespace wharf {
 
 // True when `text` matches `pattern` as a whole. `*` matches any run of characters, including
 // none and including dots (`invoice.*` matches `invoice.payment.failed`); `?` matches exactly one
@@ -13,4 +13,4 @@ namespace wharf::dispatch {
 // and constant space, so a hostile pattern such as `a*a*a*…b` cannot cause exponential work.
 bool glob_match(std::string_view pattern, std::string_view text);
 
-}  // namespace wharf::dispatch
+}  // namespace wharf

@@ -1,11 +1,11 @@
-#include "dispatch/glob.h"
+#include "core/glob.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
 
-namespace wharf::dispatch {
+namespace wharf {
 namespace {
 
 TEST(GlobMatch, LiteralPatternMatchesOnlyTheSameText) {
@@ -62,4 +62,4 @@ TEST(GlobMatch, HostilePatternAgainstLongTextStaysFast) {
 }
 
 }  // namespace
-}  // namespace wharf::dispatch
+}  // namespace wharf

@@ -1,8 +1,8 @@
-#include "dispatch/glob.h"
+#include "core/glob.h"
 
 #include <cstddef>
 
-namespace wharf::dispatch {
+namespace wharf {
 
 bool glob_match(std::string_view pattern, std::string_view text) {
   constexpr std::size_t kNone = std::string_view::npos;
@@ -31,4 +31,4 @@ bool glob_match(std::string_view pattern, std::string_view text) {
   return p == pattern.size();
 }
 
-}  // namespace wharf::dispatch
+}  // namespace wharf

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <string_view>
 
+#include "outbound/http_types.h"
+
 namespace wharf::cli {
 namespace {
 
@@ -19,18 +21,6 @@ bool is_loopback_url(std::string_view url) {
 std::string trim_trailing(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   return s;
-}
-
-bool has_header(const HeaderList& headers, std::string_view name) {
-  for (const auto& [n, v] : headers) {
-    if (n.size() == name.size() && std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) ==
-                 std::tolower(static_cast<unsigned char>(b));
-        })) {
-      return true;
-    }
-  }
-  return false;
 }
 
 class CurlTransport final : public HttpTransport {
@@ -51,7 +41,8 @@ class CurlTransport final : public HttpTransport {
     }
     list = curl_slist_append(list, "Expect:");  // no 100-continue round trip for large bodies
     // libcurl would otherwise label every POST body as a form.
-    if (!has_header(headers, "Content-Type")) list = curl_slist_append(list, "Content-Type:");
+    if (!outbound::find_header(headers, "Content-Type"))
+      list = curl_slist_append(list, "Content-Type:");
     std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> list_guard(list,
                                                                            curl_slist_free_all);
     HttpReply reply;

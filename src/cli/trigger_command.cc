@@ -14,6 +14,7 @@
 #include "core/crypto.h"
 #include "core/encoding.h"
 #include "inbound/verifier.h"
+#include "outbound/http_types.h"
 
 namespace wharf::cli {
 namespace {
@@ -22,24 +23,6 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
 constexpr std::string_view kDefaultListen = "127.0.0.1:8080";  // as gateway/config.cc
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-// Sets header `name`, replacing a previous value under any capitalisation.
-void set_header(HeaderList& headers, std::string_view name, std::string value) {
-  for (auto& [n, v] : headers) {
-    if (iequals(n, name)) {
-      v = std::move(value);
-      return;
-    }
-  }
-  headers.emplace_back(std::string(name), std::move(value));
-}
 
 std::string join(const std::vector<std::string>& items, std::string_view sep) {
   std::string out;
@@ -219,11 +202,14 @@ int run_trigger(const TriggerOptions& opts, HttpTransport& http, SampleContext& 
     inbound::SignedRequest signed_req =
         target->signer->sign(sample->body, sample->content_type, ctx.now_s(), sample->message_id);
     HeaderList headers;
-    set_header(headers, "Content-Type",
-               signed_req.content_type.empty() ? sample->content_type : signed_req.content_type);
-    for (auto& [name, value] : signed_req.headers) set_header(headers, name, std::move(value));
+    outbound::set_header(
+        headers, "Content-Type",
+        signed_req.content_type.empty() ? sample->content_type : signed_req.content_type);
+    for (auto& [name, value] : signed_req.headers)
+      outbound::set_header(headers, name, std::move(value));
     // The sample's own headers (GitHub's event name) are more precise than a signer's guesses.
-    for (auto& [name, value] : sample->headers) set_header(headers, name, std::move(value));
+    for (auto& [name, value] : sample->headers)
+      outbound::set_header(headers, name, std::move(value));
 
     if (opts.print) {
       out << curl_command(target->url, headers, signed_req.body) << "\n";

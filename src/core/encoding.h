@@ -16,6 +16,12 @@ std::optional<std::string> base64_decode(std::string_view text);
 // The base64 after `prefix` (Standard Webhooks keys: "whsec_...", "whpk_..."), decoded; nullopt
 // when the prefix is missing, the base64 is malformed, or it decodes to nothing.
 std::optional<std::string> prefixed_base64_decode(std::string_view text, std::string_view prefix);
+
+// `s` without leading and trailing optional whitespace (spaces and tabs, RFC 9110 OWS).
+std::string_view trim_ows(std::string_view s);
+
+// ASCII case-insensitive equality, the way HTTP header and parameter names compare.
+bool ascii_iequals(std::string_view a, std::string_view b);
 std::string base64url_encode(std::string_view bytes);  // URL-safe alphabet, no padding
 std::optional<std::string> base64url_decode(std::string_view text);  // padding optional
 // application/x-www-form-urlencoded / percent decoding ('+' is a space); nullopt on bad escapes.

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/encoding.h"
 #include "core/error.h"
 
 namespace wharf::inbound {
@@ -33,10 +34,7 @@ Result<ParameterizedHeader> parse_parameterized_header(std::string_view header);
 // empty when the header is). Error (Errc::kInvalidArgument) otherwise.
 Result<ParameterizedHeader> parse_content_type(std::string_view header);
 
-// `s` without leading and trailing optional whitespace (spaces and tabs, RFC 9110 OWS).
-std::string_view trim_ows(std::string_view s);
-
-// ASCII case-insensitive equality, the way header and parameter names compare.
-bool ascii_iequals(std::string_view a, std::string_view b);
+using encoding::ascii_iequals;
+using encoding::trim_ows;
 
 }  // namespace wharf::inbound

@@ -12,12 +12,6 @@ namespace {
 
 namespace json = boost::json;
 
-bool iequals(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [&](char x, char y) { return lower(x) == lower(y); });
-}
-
 // RFC 9110 §5.6.2 tchar.
 bool is_token(std::string_view s) {
   if (s.empty()) return false;
@@ -29,11 +23,6 @@ bool is_token(std::string_view s) {
 }
 
 bool has_crlf(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
-
-void set_header(HttpRequest& request, std::string_view name, std::string value) {
-  std::erase_if(request.headers, [&](const auto& h) { return iequals(h.first, name); });
-  request.headers.emplace_back(std::string(name), std::move(value));
-}
 
 std::string basic_credentials(const std::string& username, const std::string& password) {
   return encoding::base64_encode(username + ":" + password);
@@ -265,7 +254,7 @@ Result<void> apply_credentials(HttpRequest& request, const CredentialsPolicy& po
     case CredentialType::kApiKey:
       switch (policy.in) {
         case KeyPlacement::kHeader:
-          set_header(request, policy.name, policy.values.front());
+          set_header(request.headers, policy.name, policy.values.front());
           return {};
         case KeyPlacement::kQuery:
           add_query_param(request.url, policy.name, policy.values.front());
@@ -280,10 +269,10 @@ Result<void> apply_credentials(HttpRequest& request, const CredentialsPolicy& po
       }
       break;
     case CredentialType::kBearer:
-      set_header(request, "Authorization", "Bearer " + policy.values.front());
+      set_header(request.headers, "Authorization", "Bearer " + policy.values.front());
       return {};
     case CredentialType::kBasic:
-      set_header(request, "Authorization",
+      set_header(request.headers, "Authorization",
                  "Basic " + basic_credentials(policy.username, policy.passwords.front()));
       return {};
     case CredentialType::kOAuth: {
@@ -299,7 +288,7 @@ Result<void> apply_credentials(HttpRequest& request, const CredentialsPolicy& po
         return make_error(Errc::kInternal, "credentials: OAuth connection '" + policy.connection +
                                                "' gave an empty or malformed access token");
       }
-      set_header(request, "Authorization", "Bearer " + *token);
+      set_header(request.headers, "Authorization", "Bearer " + *token);
       return {};
     }
   }

@@ -2,25 +2,19 @@
 
 #include <stdexcept>
 
+#include "core/encoding.h"
+
 namespace wharf::outbound {
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 std::optional<std::string> find_header(const HeaderList& headers, std::string_view name) {
   for (const auto& [n, v] : headers) {
-    if (iequals(n, name)) return v;
+    if (encoding::ascii_iequals(n, name)) return v;
   }
   return std::nullopt;
+}
+
+void set_header(HeaderList& headers, std::string_view name, std::string value) {
+  std::erase_if(headers, [&](const auto& h) { return encoding::ascii_iequals(h.first, name); });
+  headers.emplace_back(std::string(name), std::move(value));
 }
 
 std::string_view to_string(TransportError kind) {

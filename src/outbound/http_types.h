@@ -28,6 +28,8 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 // The value of the first header called `name` (ASCII case-insensitive), or nullopt.
 std::optional<std::string> find_header(const HeaderList& headers, std::string_view name);
+// Sets header `name` to `value`, removing every earlier header of that name (any capitalisation).
+void set_header(HeaderList& headers, std::string_view name, std::string value);
 
 struct HttpRequest {
   std::string method = "GET";  // an HTTP token: GET, HEAD, POST, PUT, PATCH, DELETE, ...

@@ -8,15 +8,7 @@
 #include "core/encoding.h"
 
 namespace wharf::outbound {
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [&](char x, char y) { return lower(x) == lower(y); });
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string new_idempotency_key() {
   std::string bytes = crypto::random_bytes(16);
@@ -30,8 +22,7 @@ std::string new_idempotency_key() {
 
 void apply_idempotency(HttpRequest& request, const std::string& header, const std::string& key) {
   if (header.empty()) return;
-  std::erase_if(request.headers, [&](const auto& h) { return iequals(h.first, header); });
-  request.headers.emplace_back(header, key);
+  set_header(request.headers, header, key);
 }
 
 LogicalCall::LogicalCall(std::string header)

@@ -9,15 +9,11 @@ namespace {
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return lower(x) == lower(y); });
-}
-
 template <class Names>
 bool contains_iequal(const Names& names, std::string_view name) {
-  return std::any_of(names.begin(), names.end(),
-                     [&](const auto& n) { return iequals(std::string_view(n), name); });
+  return std::any_of(names.begin(), names.end(), [&](const auto& n) {
+    return encoding::ascii_iequals(std::string_view(n), name);
+  });
 }
 
 bool is_secret_param(std::string_view raw_name, const std::vector<std::string>& configured) {

@@ -5,6 +5,8 @@
 #include <limits>
 #include <span>
 
+#include "core/encoding.h"
+
 namespace wharf::resilience {
 namespace {
 
@@ -178,17 +180,10 @@ std::optional<std::int64_t> parse_delta_seconds(std::string_view s) {
   return n;
 }
 
-std::string_view trim_ows(std::string_view s) {
-  auto is_ows = [](char c) { return c == ' ' || c == '\t'; };
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 std::optional<milliseconds> parse_retry_after(std::string_view value, std::int64_t now_ms) {
-  value = trim_ows(value);
+  value = encoding::trim_ows(value);
   if (auto seconds = parse_delta_seconds(value)) {
     constexpr std::int64_t kMaxSeconds = kMaxRetryAfter.count() / 1000;
     return milliseconds(std::min(*seconds, kMaxSeconds) * 1000);

@@ -238,12 +238,22 @@ void Dispatcher::start() {
 
 void Dispatcher::notify() {
   asio::post(io_, [this] {
+    for (auto& lane : lanes_) wake(*lane);
+  });
+}
+
+void Dispatcher::notify(const std::vector<std::string>& targets) {
+  asio::post(io_, [this, targets] {
     for (auto& lane : lanes_) {
-      lane->dirty = true;
-      lane->next_due_ms = 0;
-      lane->wake.cancel();
+      if (std::find(targets.begin(), targets.end(), lane->target) != targets.end()) wake(*lane);
     }
   });
+}
+
+void Dispatcher::wake(Lane& lane) {
+  lane.dirty = true;
+  lane.next_due_ms = 0;
+  lane.wake.cancel();
 }
 
 void Dispatcher::stop(std::chrono::milliseconds timeout) {

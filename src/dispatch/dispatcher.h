@@ -74,8 +74,10 @@ class Dispatcher {
   ~Dispatcher();
 
   void start();
-  // Something may be due (new events, a replay, a re-enabled destination): lanes look now.
+  // Something may be due (new events, a replay, a re-enabled destination): lanes look now. The
+  // second form wakes only the lanes of `targets` (target keys, as the store reports them).
   void notify();
+  void notify(const std::vector<std::string>& targets);
   // Stops claiming and waits up to `timeout` for the attempts in flight and their results to be
   // recorded. An attempt still running after that is abandoned: its lease makes it due again
   // after a restart (at-least-once).
@@ -109,6 +111,7 @@ class Dispatcher {
   const RetryPolicy& policy_for(const store::StoredEvent& e, const std::string& target) const;
   void load_disabled();
   void close_transports();
+  void wake(Lane& lane);  // dispatcher thread
 
   store::Store& store_;
   const RouteTable& routes_;

@@ -97,8 +97,8 @@ int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers) {
   // The store wakes the dispatcher after commits that made deliveries due; it may commit before
   // the dispatcher exists (released leases) or while it stops.
   std::atomic<dispatch::Dispatcher*> wake_target{nullptr};
-  store_options.on_deliveries_due = [&wake_target] {
-    if (auto* d = wake_target.load()) d->notify();
+  store_options.on_deliveries_due = [&wake_target](const std::vector<std::string>& targets) {
+    if (auto* d = wake_target.load()) d->notify(targets);
   };
   auto opened = store::open_store(config.storage_url, store_options);
   if (!opened) {

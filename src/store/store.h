@@ -109,8 +109,9 @@ struct StoreOptions {
   // Decides each new or replayed event's deliveries; unset: every event is `ignored`.
   Router router;
   // Called on the writer thread after a commit that made deliveries due (new events with targets,
-  // replays, re-enabled targets); must not block (the dispatcher posts a wake-up).
-  std::function<void()> on_deliveries_due;
+  // replays, re-enabled targets), with those targets; must not block (the dispatcher posts a
+  // wake-up for their lanes only).
+  std::function<void(const std::vector<std::string>& targets)> on_deliveries_due;
 };
 
 class Store {

@@ -155,8 +155,8 @@ class DispatcherTest : public ::testing::Test {
 
     store::StoreOptions so;
     so.router = make_router(table_);
-    so.on_deliveries_due = [this] {
-      if (dispatcher_) dispatcher_->notify();
+    so.on_deliveries_due = [this](const std::vector<std::string>& targets) {
+      if (dispatcher_) dispatcher_->notify(targets);
     };
     auto s = store::open_store(dir_.sqlite_url(), so);
     ASSERT_TRUE(s) << s.error().message;

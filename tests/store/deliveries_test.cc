@@ -32,7 +32,10 @@ class DeliveriesTest : public ::testing::Test {
       if (source == "fan") t.push_back("handler:count");
       return t;
     };
-    options.on_deliveries_due = [this] { ++wakeups_; };
+    options.on_deliveries_due = [this](const std::vector<std::string>& targets) {
+      ++wakeups_;
+      last_woken_ = targets;
+    };
     auto s = open_store(dir_.sqlite_url(), options);
     ASSERT_TRUE(s) << s.error().message;
     store_ = std::move(*s);
@@ -130,6 +133,7 @@ class DeliveriesTest : public ::testing::Test {
   wharf::testing::TestDir dir_{"wharf-deliveries"};
   std::unique_ptr<Store> store_;
   std::atomic<int> wakeups_{0};
+  std::vector<std::string> last_woken_;  // written on the writer thread before a completion
 };
 
 TEST_F(DeliveriesTest, RouterDecidesDeliveriesAtIngestAndUnroutedEventsAreIgnored) {
@@ -142,6 +146,7 @@ TEST_F(DeliveriesTest, RouterDecidesDeliveriesAtIngestAndUnroutedEventsAreIgnore
   EXPECT_EQ(detail(ignored).summary.status, "ignored");
   EXPECT_TRUE(detail(ignored).targets.empty());
   EXPECT_GT(wakeups_, before);
+  EXPECT_EQ(last_woken_, std::vector<std::string>{"forward:app"}) << "only the lanes concerned";
 }
 
 TEST_F(DeliveriesTest, DuplicateEventAddsNoSecondDelivery) {
@@ -407,6 +412,7 @@ TEST_F(DeliveriesTest, DisabledTargetsAreListedAndReenablingWakesTheDispatcher) 
   }));
   EXPECT_TRUE(store_->disabled_targets()->empty());
   EXPECT_GT(wakeups_, before);
+  EXPECT_EQ(last_woken_, std::vector<std::string>{"forward:app"}) << "only the lanes concerned";
 }
 
 TEST_F(DeliveriesTest, HandlerSqlErrorsAreReportedNotThrown) {

@@ -110,7 +110,6 @@ Result<int> DeliveryWriter::release_all_leases(std::int64_t now_ms) {
   for (std::int64_t e : events) {
     if (auto r = refresh_event(e); !r) return r.error();
   }
-  made_due_ += n;
   return n;
 }
 
@@ -120,7 +119,7 @@ Result<void> DeliveryWriter::add(std::int64_t event_key, std::string_view target
   int rc = insert_.step();
   insert_.reset();
   if (rc != SQLITE_DONE) return fail("cannot add delivery");
-  ++made_due_;
+  made_due_.emplace(target);
   return {};
 }
 
@@ -374,7 +373,7 @@ Result<ReplayResult> DeliveryWriter::replay(const ReplaySelection& selection,
       s->reset();
       if (rc != SQLITE_DONE) return fail("cannot schedule a replay").error();
       ++out.deliveries;
-      ++made_due_;
+      made_due_.insert(t);
     }
     if (auto r = refresh_event(event_key); !r) return r.error();
     ++out.replayed;
@@ -396,7 +395,7 @@ Result<void> DeliveryWriter::set_target_disabled(std::string_view target,
   Statement s(db_.get(), "DELETE FROM disabled_targets WHERE target = ?1");
   s.bind(1, target);
   if (s.step() != SQLITE_DONE) return fail("cannot enable the target");
-  ++made_due_;
+  made_due_.emplace(target);
   return {};
 }
 

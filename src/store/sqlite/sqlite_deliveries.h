@@ -5,7 +5,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/deliveries.h"
 #include "store/sqlite/sqlite_db.h"
@@ -32,8 +35,13 @@ class DeliveryWriter {
   Result<void> set_target_disabled(std::string_view target,
                                    const std::optional<std::string>& reason, std::int64_t now_ms);
 
-  // Deliveries made due by the calls since the last take (new, replayed, re-enabled).
-  int take_made_due() { return std::exchange(made_due_, 0); }
+  // The targets that calls since the last take made deliveries due for (new, replayed,
+  // re-enabled).
+  std::vector<std::string> take_made_due() {
+    std::vector<std::string> out(made_due_.begin(), made_due_.end());
+    made_due_.clear();
+    return out;
+  }
 
  private:
   Result<std::optional<std::int64_t>> next_due(std::string_view target);
@@ -58,7 +66,7 @@ class DeliveryWriter {
   Statement add_missing_;
   Statement targets_of_;
   StatementCache handler_statements_;
-  int made_due_ = 0;
+  std::set<std::string, std::less<>> made_due_;
 };
 
 }  // namespace wharf::store::sqlite

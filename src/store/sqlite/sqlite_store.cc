@@ -100,7 +100,6 @@ class SqliteStore final : public Store {
       if (released && *released > 0) {
         log::info("released the leases of an earlier run", {{"deliveries", *released}});
       }
-      deliveries_.take_made_due();
     }
     writer_thread_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "wharf-writer");
@@ -515,7 +514,7 @@ class SqliteStore final : public Store {
     if (failure.empty() && writer_db_.exec("COMMIT") != SQLITE_OK) {
       failure = writer_db_.last_error();
     }
-    int made_due = deliveries_.take_made_due();
+    std::vector<std::string> made_due = deliveries_.take_made_due();
     if (!failure.empty()) {
       writer_db_.exec("ROLLBACK");
       if (commit_failures_) commit_failures_->inc();
@@ -535,13 +534,14 @@ class SqliteStore final : public Store {
       commit_seconds_->observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
+    // The wake-up goes first, so a waiter that sees its commit can count on it.
+    if (!made_due.empty() && options_.on_deliveries_due) options_.on_deliveries_due(made_due);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (batch[i].job)
         std::move(batch[i].job_done)(std::move(job_results[i]));
       else
         std::move(batch[i].done)(std::move(outcomes[i]));
     }
-    if (made_due > 0 && options_.on_deliveries_due) options_.on_deliveries_due();
   }
 
   // Runs one job in its own savepoint: its error undoes only its own writes. A failure of the

@@ -10,13 +10,11 @@
 namespace wharf::store::sqlite {
 namespace {
 
-constexpr std::string_view kActive = "status NOT IN ('done', 'dead')";
-
 std::string sql(std::string_view text) {
   // Statements name the active set the same way as the partial index, so SQLite uses it.
   std::string out(text);
   for (auto at = out.find("$ACTIVE"); at != std::string::npos; at = out.find("$ACTIVE")) {
-    out.replace(at, 7, kActive);
+    out.replace(at, 7, kActiveDeliveries);
   }
   return out;
 }
@@ -45,9 +43,6 @@ struct DeliveryRow {
 
 DeliveryWriter::DeliveryWriter(Connection& db)
     : db_(db),
-      insert_(db.get(),
-              "INSERT INTO deliveries(event_id, target, status, next_attempt_at, updated_at) "
-              "VALUES (?1, ?2, 'pending', ?3, ?3)"),
       due_(db.get(), sql("SELECT id FROM deliveries WHERE target = ?1 AND $ACTIVE "
                          "AND next_attempt_at <= ?2 ORDER BY next_attempt_at LIMIT ?3")),
       lease_(db.get(),
@@ -115,9 +110,9 @@ Result<int> DeliveryWriter::release_all_leases(std::int64_t now_ms) {
 
 Result<void> DeliveryWriter::add(std::int64_t event_key, std::string_view target,
                                  std::int64_t now_ms) {
-  insert_.bind(1, event_key).bind(2, target).bind(3, now_ms);
-  int rc = insert_.step();
-  insert_.reset();
+  add_missing_.bind(1, event_key).bind(2, target).bind(3, now_ms);
+  int rc = add_missing_.step();
+  add_missing_.reset();
   if (rc != SQLITE_DONE) return fail("cannot add delivery");
   made_due_.emplace(target);
   return {};

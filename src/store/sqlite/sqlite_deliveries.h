@@ -16,6 +16,10 @@
 
 namespace wharf::store::sqlite {
 
+// The deliveries still to be attempted, written exactly as the predicate of the partial index
+// `deliveries_due` (migrations.cc), so that SQLite uses the index for statements that say it.
+inline constexpr std::string_view kActiveDeliveries = "status NOT IN ('done', 'dead')";
+
 class DeliveryWriter {
  public:
   explicit DeliveryWriter(Connection& db);
@@ -53,7 +57,6 @@ class DeliveryWriter {
   Result<void> fail(std::string_view what);
 
   Connection& db_;
-  Statement insert_;
   Statement due_;
   Statement lease_;
   Statement next_due_;

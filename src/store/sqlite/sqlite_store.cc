@@ -243,12 +243,12 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<QueueDepth>> queue_depth() override {
-    auto active = read_rows<QueueDepth>(
-        "SELECT target, status, count(*) FROM deliveries WHERE status NOT IN ('done', 'dead') "
-        "GROUP BY target, status",
-        {}, [](const Statement& s) {
-          return QueueDepth{s.text(0), s.text(1), s.integer(2)};
-        });
+    auto active =
+        read_rows<QueueDepth>("SELECT target, status, count(*) FROM deliveries WHERE " +
+                                  std::string(kActiveDeliveries) + " GROUP BY target, status",
+                              {}, [](const Statement& s) {
+                                return QueueDepth{s.text(0), s.text(1), s.integer(2)};
+                              });
     if (!active) return active;
     auto dead = read_rows<QueueDepth>(
         "SELECT target, 'dead', count(*) FROM deliveries WHERE status = 'dead' GROUP BY target", {},
@@ -262,7 +262,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<std::string>> waiting_targets() override {
     return read_rows<std::string>(
-        "SELECT DISTINCT target FROM deliveries WHERE status NOT IN ('done', 'dead')", {},
+        "SELECT DISTINCT target FROM deliveries WHERE " + std::string(kActiveDeliveries), {},
         [](const Statement& s) { return s.text(0); });
   }
 

@@ -78,6 +78,7 @@ struct Dispatcher::Lane {
   std::deque<Claimed> ready;
   bool claiming = false;
   std::int64_t next_due_ms = 0;
+  std::uint64_t wakes = 0;  // wake() calls: one during a claim outdates the claim's next_due
   mutable std::mutex reason_mu;
   std::string disabled_reason;  // guarded by reason_mu
 
@@ -141,7 +142,7 @@ Dispatcher::Dispatcher(store::Store& store, const RouteTable& routes,
                              2.5,   5,      10,    30,   60,    300,  1800, 3600, 14400, 86400});
   };
   for (const Destination& d : destinations_) {
-    auto lane = std::make_unique<Lane>(io_, "forward:" + d.name);
+    auto lane = std::make_unique<Lane>(io_, target_key({Target::Kind::kForward, d.name}));
     lane->destination = &d;
     lane->transport = transport(io_.get_executor(), d);
     Lane* raw = lane.get();
@@ -170,7 +171,7 @@ Dispatcher::Dispatcher(store::Store& store, const RouteTable& routes,
     }
   }
   for (const auto& name : handler_names) {
-    auto lane = std::make_unique<Lane>(io_, "handler:" + name);
+    auto lane = std::make_unique<Lane>(io_, target_key({Target::Kind::kHandler, name}));
     lane->handler = handlers_.find(name);
     assert(lane->handler && "routes name only registered handlers (config check)");
     add_metrics(*lane);
@@ -251,6 +252,7 @@ void Dispatcher::notify(const std::vector<std::string>& targets) {
 }
 
 void Dispatcher::wake(Lane& lane) {
+  ++lane.wakes;
   lane.dirty = true;
   lane.next_due_ms = 0;
   lane.wake.cancel();
@@ -367,6 +369,7 @@ asio::awaitable<void> Dispatcher::run_forward_lane(Lane& lane) {
 asio::awaitable<void> Dispatcher::claim_more(Lane& lane, int want) {
   const Destination& dest = *lane.destination;
   std::int64_t now = clock_.now_ms();
+  const std::uint64_t wakes_before = lane.wakes;
   // A claimed delivery may wait for a slot (up to one attempt's time) before its own attempt.
   std::int64_t lease_until = now + (2 * dest.timeout + options_.lease_margin).count();
   auto call = [this, &lane, want, now, lease_until](auto done) {
@@ -386,6 +389,8 @@ asio::awaitable<void> Dispatcher::claim_more(Lane& lane, int want) {
     for (auto& d : claimed->deliveries) lane.ready.push_back({std::move(d), lease_until});
     // Fewer than asked: nothing else is due before next_due (or a notify says otherwise).
     lane.next_due_ms = all ? now : claimed->next_due_ms.value_or(now + options_.idle_poll.count());
+    // New work was announced while this claim ran: its view of what is due may predate it.
+    if (lane.wakes != wakes_before) lane.next_due_ms = 0;
   }
   lane.dirty = true;
   lane.wake.cancel();
@@ -409,7 +414,7 @@ asio::awaitable<void> Dispatcher::deliver(Lane& lane, store::ClaimedDelivery d,
   req.headers.emplace_back("wharf-event-type", d.event.type);
   req.headers.emplace_back("wharf-attempt", std::to_string(number));
   for (const auto& h : dest.headers) req.headers.push_back(h);
-  req.body = d.event.payload;
+  req.body = std::move(d.event.payload);  // signed above; not needed after this
 
   auto send = [&lane, r = std::move(req)](auto done) mutable {
     lane.transport->post(std::move(r), [done = std::move(done)](ForwardResponse resp) mutable {

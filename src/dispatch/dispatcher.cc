@@ -545,7 +545,6 @@ asio::awaitable<void> Dispatcher::run_handler_lane(Lane& lane) {
     run.target = lane.target;
     run.limit = options_.handler_batch;
     run.now_ms = clock_.now_ms();
-    run.clock = &clock_;
     Handler* handler = lane.handler;
     run.handle = [handler](const store::StoredEvent& e, store::Transaction& txn) {
       return handler->handle(e, txn);

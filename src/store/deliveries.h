@@ -75,10 +75,8 @@ struct DeliveryResult {
 struct HandlerRun {
   std::string target;  // "handler:NAME"
   int limit = 256;
-  std::int64_t now_ms = 0;  // selects the deliveries due by then
-  // Stamps each attempt and `done` when it happens on the writer (the job may wait in the queue
-  // after now_ms was taken); null: now_ms.
-  const Clock* clock = nullptr;
+  std::int64_t now_ms = 0;  // selects the deliveries due by then; attempts are stamped by the
+                            // store's clock when they run (the job may wait in the queue)
   // Applies the event. Its statements on the Transaction commit with the delivery's `done`; an
   // error (or exception) rolls them back and counts as a failed attempt.
   std::function<Result<void>(const StoredEvent&, Transaction&)> handle;

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "store/deliveries.h"
 
@@ -106,6 +107,9 @@ struct StoreOptions {
   // Retry-After), so a slow disk cannot grow memory without bound.
   std::size_t max_queued_events = 100'000;
   observe::Registry* metrics = nullptr;  // optional: commit batch sizes and durations
+  // Stamps what the store decides the time of itself: results and handler attempts as they are
+  // recorded, leases released at start-up. Must outlive the store.
+  const Clock* clock = &SystemClock::instance();
   // Decides each new or replayed event's deliveries; unset: every event is `ignored`.
   Router router;
   // Called on the writer thread after a commit that made deliveries due (new events with targets,

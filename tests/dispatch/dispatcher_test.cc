@@ -154,6 +154,7 @@ class DispatcherTest : public ::testing::Test {
     table_ = RouteTable(std::move(routes));
 
     store::StoreOptions so;
+    so.clock = &clock_;
     so.router = make_router(table_);
     so.on_deliveries_due = [this](const std::vector<std::string>& targets) {
       if (dispatcher_) dispatcher_->notify(targets);
@@ -432,6 +433,7 @@ TEST_F(DispatcherTest, OrderingHelperSkipsOlderEventsForTheSameObject) {
   routes[0].targets = {{Target::Kind::kHandler, "test.order"}};
   table_ = RouteTable(std::move(routes));
   store::StoreOptions so;
+  so.clock = &clock_;
   so.router = make_router(table_);
   auto s = store::open_store(dir_.sqlite_url("o.db"), so);
   ASSERT_TRUE(s);

@@ -41,8 +41,9 @@ struct DeliveryRow {
 
 }  // namespace
 
-DeliveryWriter::DeliveryWriter(Connection& db)
+DeliveryWriter::DeliveryWriter(Connection& db, const Clock& clock)
     : db_(db),
+      clock_(clock),
       due_(db.get(), sql("SELECT id FROM deliveries WHERE target = ?1 AND $ACTIVE "
                          "AND next_attempt_at <= ?2 ORDER BY next_attempt_at LIMIT ?3")),
       lease_(db.get(),
@@ -279,7 +280,7 @@ Result<HandlerRunResult> DeliveryWriter::run_handler(const HandlerRun& run) {
     // The handler's statements live in a savepoint: on failure they are undone and only the
     // failed attempt is recorded.
     if (db_.exec("SAVEPOINT handler") != SQLITE_OK) return fail("cannot open a savepoint").error();
-    std::int64_t started_ms = run.clock ? run.clock->now_ms() : run.now_ms;
+    std::int64_t started_ms = clock_.now_ms();
     auto started = std::chrono::steady_clock::now();
     Result<void> handled;
     try {

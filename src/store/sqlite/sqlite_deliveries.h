@@ -22,7 +22,7 @@ inline constexpr std::string_view kActiveDeliveries = "status NOT IN ('done', 'd
 
 class DeliveryWriter {
  public:
-  explicit DeliveryWriter(Connection& db);
+  DeliveryWriter(Connection& db, const Clock& clock);
 
   // Expires every lease: at start-up, no other process can be working on this database's
   // deliveries (SQLite is single-node), so they are due at once instead of after the lease.
@@ -57,6 +57,7 @@ class DeliveryWriter {
   Result<void> fail(std::string_view what);
 
   Connection& db_;
+  const Clock& clock_;
   Statement due_;
   Statement lease_;
   Statement next_due_;

@@ -70,7 +70,7 @@ class SqliteStore final : public Store {
       : path_(std::move(path)),
         options_(options),
         writer_db_(std::move(writer)),
-        deliveries_(writer_db_) {
+        deliveries_(writer_db_, *options_.clock) {
     insert_ = Statement(writer_db_.get(), kInsertEvent);
     find_ = Statement(writer_db_.get(), kFindByProviderId);
     find_nonce_ = Statement(writer_db_.get(), kFindByReplayNonce);
@@ -95,7 +95,7 @@ class SqliteStore final : public Store {
     // No other process works on this file (SQLite is the single-node engine), so leases left by
     // a crash need not wait for their expiry.
     if (writer_db_.exec("BEGIN IMMEDIATE") == SQLITE_OK) {
-      auto released = deliveries_.release_all_leases(SystemClockMs());
+      auto released = deliveries_.release_all_leases(options_.clock->now_ms());
       writer_db_.exec(released ? "COMMIT" : "ROLLBACK");
       if (released && *released > 0) {
         log::info("released the leases of an earlier run", {{"deliveries", *released}});
@@ -142,8 +142,8 @@ class SqliteStore final : public Store {
   void complete(std::vector<DeliveryResult> results,
                 std::function<void(Result<void>)> done) override {
     enqueue<void>(
-        [results = std::move(results)](DeliveryWriter& w) -> Result<void> {
-          auto now = SystemClockMs();
+        [this, results = std::move(results)](DeliveryWriter& w) -> Result<void> {
+          auto now = options_.clock->now_ms();
           for (const auto& r : results) {
             auto c = w.complete(r, now);
             // A delivery that no longer exists cannot be updated; the others still are.
@@ -376,12 +376,6 @@ class SqliteStore final : public Store {
     std::function<Result<void>(DeliveryWriter&)> job;
     std::function<void(Result<void>)> job_done;
   };
-
-  static std::int64_t SystemClockMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
 
   // Queues `run` for the writer; `done` gets its result once the transaction is durable, or the
   // commit's error.

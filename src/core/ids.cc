@@ -1,5 +1,7 @@
 #include "core/ids.h"
 
+#include <algorithm>
+
 namespace wharf {
 namespace {
 
@@ -42,6 +44,16 @@ std::uint64_t EventIdSequence::next(std::int64_t now_ms) {
   std::uint64_t from_clock = static_cast<std::uint64_t>(now_ms < 0 ? 0 : now_ms) << 20;
   last_ = from_clock > last_ ? from_clock : last_ + 1;
   return last_;
+}
+
+std::optional<std::int64_t> parse_event_key(std::string_view id) {
+  auto n = parse_event_id(id);
+  if (!n || *n > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+  return static_cast<std::int64_t>(*n);
+}
+
+std::int64_t first_event_key_at(std::int64_t unix_ms) {
+  return std::clamp<std::int64_t>(unix_ms, 0, (std::int64_t{1} << 43) - 1) << 20;
 }
 
 }  // namespace wharf

@@ -41,3 +41,25 @@ TEST(EventIdSequence, IncreasesStrictlyWithinAMillisecondAndWhenTheClockStepsBac
 
 }  // namespace
 }  // namespace wharf
+
+namespace wharf {
+namespace {
+
+TEST(EventKey, ParsesOnlyIdsThatFitTheStoresSignedKey) {
+  EXPECT_EQ(parse_event_key(format_event_id(42)), 42);
+  EXPECT_EQ(parse_event_key(format_event_id(static_cast<std::uint64_t>(INT64_MAX))), INT64_MAX);
+  EXPECT_FALSE(parse_event_key(format_event_id(static_cast<std::uint64_t>(INT64_MAX) + 1)));
+  EXPECT_FALSE(parse_event_key("evt_nope"));
+}
+
+TEST(EventKey, FirstKeyAtATimeIsBelowEveryIdIssuedThenAndClamped) {
+  EventIdSequence ids;
+  std::int64_t key = static_cast<std::int64_t>(ids.next(1'700'000'000'123));
+  EXPECT_LE(first_event_key_at(1'700'000'000'123), key);
+  EXPECT_GT(first_event_key_at(1'700'000'000'124), key);
+  EXPECT_EQ(first_event_key_at(-5), 0);
+  EXPECT_GT(first_event_key_at(INT64_MAX), 0) << "a far-future bound must not wrap around";
+}
+
+}  // namespace
+}  // namespace wharf

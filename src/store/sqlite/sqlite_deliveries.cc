@@ -336,9 +336,9 @@ Result<ReplayResult> DeliveryWriter::replay(const ReplaySelection& selection,
                                             const Router& router) {
   ReplayResult out;
   for (const std::string& id : selection.event_ids) {
-    auto key = parse_event_id(id);
-    if (!key || *key > static_cast<std::uint64_t>(INT64_MAX)) continue;
-    auto event_key = static_cast<std::int64_t>(*key);
+    auto key = parse_event_key(id);
+    if (!key) continue;
+    std::int64_t event_key = *key;
     auto event = load_event(event_key);
     if (!event) continue;  // gone since the selection (never, today: events are not deleted)
     std::vector<std::string> targets =

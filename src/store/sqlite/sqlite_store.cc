@@ -165,17 +165,16 @@ class SqliteStore final : public Store {
     out.now_ms = f.now_ms;
     if (f.event_id) {
       // One event; with a status, only when the event has it (and then only those deliveries).
-      auto key = parse_event_id(*f.event_id);
-      if (!key || *key > static_cast<std::uint64_t>(INT64_MAX)) return out;
+      auto key = parse_event_key(*f.event_id);
+      if (!key) return out;
       std::vector<std::string> texts;
       if (f.status) texts.push_back(*f.status);
       auto found =
           read_rows<std::int64_t>(f.status ? "SELECT id FROM events WHERE id = ?1 AND status = ?2"
                                            : "SELECT id FROM events WHERE id = ?1",
-                                  texts, [](const Statement& s) { return s.integer(0); },
-                                  {static_cast<std::int64_t>(*key)});
+                                  texts, [](const Statement& s) { return s.integer(0); }, {*key});
       if (!found) return found.error();
-      if (!found->empty()) out.event_ids.push_back(format_event_id(*key));
+      if (!found->empty()) out.event_ids.push_back(*f.event_id);
       return out;
     }
     std::string q = "SELECT id FROM events WHERE 1 = 1";
@@ -187,19 +186,13 @@ class SqliteStore final : public Store {
       q += " AND id " + std::string(op) + " ?" + std::to_string(++n);
     };
     if (f.cursor) {
-      auto last = parse_event_id(*f.cursor);
-      if (!last || *last > static_cast<std::uint64_t>(INT64_MAX)) {
-        return make_error(Errc::kInvalidArgument, "invalid cursor");
-      }
-      add_number(">", static_cast<std::int64_t>(*last));
+      auto last = parse_event_key(*f.cursor);
+      if (!last) return make_error(Errc::kInvalidArgument, "invalid cursor");
+      add_number(">", *last);
     }
-    // Event ids begin with their receipt time (core/ids.h), so a time window is an id range;
-    // times are clamped to what an id can hold (year 2248), so a far-future bound cannot wrap.
-    auto id_at = [](std::int64_t ms) {
-      return std::clamp<std::int64_t>(ms, 0, (std::int64_t{1} << 43) - 1) << 20;
-    };
-    if (f.since_ms) add_number(">=", id_at(*f.since_ms));
-    if (f.until_ms) add_number("<", id_at(*f.until_ms));
+    // Event ids begin with their receipt time (core/ids.h), so a time window is an id range.
+    if (f.since_ms) add_number(">=", first_event_key_at(*f.since_ms));
+    if (f.until_ms) add_number("<", first_event_key_at(*f.until_ms));
     // Text parameters are numbered after the numbers.
     for (auto [column, value] : {std::pair{"source", &f.source}, std::pair{"type", &f.type},
                                  std::pair{"status", &f.status}}) {
@@ -279,11 +272,8 @@ class SqliteStore final : public Store {
       texts.emplace_back(++n, *filter.status), sql += " AND status = ?" + std::to_string(n);
     if (filter.cursor) {
       // The cursor is the id of the last event of the previous page.
-      auto last = parse_event_id(*filter.cursor);
-      if (!last || *last > static_cast<std::uint64_t>(INT64_MAX)) {
-        return make_error(Errc::kInvalidArgument, "invalid cursor");
-      }
-      before = static_cast<std::int64_t>(*last);
+      before = parse_event_key(*filter.cursor);
+      if (!before) return make_error(Errc::kInvalidArgument, "invalid cursor");
       sql += " AND id < ?" + std::to_string(++n);
     }
     int limit = std::clamp(filter.limit, 1, 1000);
@@ -318,14 +308,14 @@ class SqliteStore final : public Store {
   Result<std::optional<EventDetail>> get_event(std::string_view id) override {
     auto conn = acquire_reader();
     if (!conn) return conn.error();
-    auto key = parse_event_id(id);
-    if (!key || *key > static_cast<std::uint64_t>(INT64_MAX)) {
+    auto key = parse_event_key(id);
+    if (!key) {
       release_reader(std::move(*conn));
       return std::optional<EventDetail>();
     }
     Statement s(conn->get(), "SELECT " + std::string(kSummaryColumns) +
                                  ", payload, content_type FROM events WHERE id = ?1");
-    s.bind(1, static_cast<std::int64_t>(*key));
+    s.bind(1, *key);
     int rc = s.step();
     Result<std::optional<EventDetail>> out = std::optional<EventDetail>();
     if (rc == SQLITE_ROW) {
@@ -333,7 +323,7 @@ class SqliteStore final : public Store {
       d.summary = read_summary(s);
       d.payload = s.text(7);
       d.content_type = s.text(8);
-      if (auto h = read_history(*conn, static_cast<std::int64_t>(*key), d); !h) {
+      if (auto h = read_history(*conn, *key, d); !h) {
         out = h.error();
       } else {
         out = std::optional<EventDetail>(std::move(d));

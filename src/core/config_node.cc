@@ -277,6 +277,9 @@ void ConfigNode::allow_only_keys(std::initializer_list<std::string_view> allowed
   }
 }
 
+ConfigErrorWatch::ConfigErrorWatch(const ConfigNode& node)
+    : errors_(node.errors()), before_(errors_.messages().size()) {}
+
 std::optional<double> ConfigNode::percent() const {
   if (!present()) return std::nullopt;
   std::optional<std::string> text = str();

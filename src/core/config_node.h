@@ -49,6 +49,20 @@ std::string quote_bare_interpolations(std::string_view yaml);
 // Parses "500ms", "30s", "5m", "1h", "7d" (and a bare "0"); nullopt when malformed.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
+class ConfigNode;
+
+// Tells whether a reader recorded any error since the watch began (readers record errors and go
+// on, so that every problem is listed; the watch decides whether the result is usable).
+class ConfigErrorWatch {
+ public:
+  explicit ConfigErrorWatch(const ConfigNode& node);
+  bool ok() const { return errors_.messages().size() == before_; }
+
+ private:
+  const ConfigErrors& errors_;
+  std::size_t before_;
+};
+
 class ConfigNode {
  public:
   ConfigNode(YAML::Node node, std::string path, ConfigErrors* errors, const EnvLookup* env,

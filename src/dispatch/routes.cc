@@ -10,8 +10,6 @@ namespace {
 
 constexpr std::string_view kTargetShape = "{ handler: NAME } or { forward: DESTINATION }";
 
-std::size_t error_count(const ConfigNode& node) { return node.errors().messages().size(); }
-
 void read_match(const ConfigNode& match, Route& route) {
   if (!match.present()) return;  // no `match:`: the route takes every event
   if (!match.is_map()) {
@@ -113,7 +111,7 @@ bool Route::matches(std::string_view source, std::string_view type) const {
 
 std::optional<RouteTable> RouteTable::load(const ConfigNode& routes,
                                            const std::set<std::string>& destination_names) {
-  const std::size_t errors_before = error_count(routes);
+  const ConfigErrorWatch watch(routes);
   std::vector<Route> loaded;
   for (const ConfigNode& item : routes.items()) {
     if (!item.is_map()) {
@@ -122,7 +120,7 @@ std::optional<RouteTable> RouteTable::load(const ConfigNode& routes,
     }
     loaded.push_back(read_route(item, destination_names));
   }
-  if (error_count(routes) != errors_before) return std::nullopt;
+  if (!watch.ok()) return std::nullopt;
   return RouteTable(std::move(loaded));
 }
 

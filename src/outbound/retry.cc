@@ -17,8 +17,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-std::size_t error_count(const ConfigNode& node) { return node.errors().messages().size(); }
-
 std::string ms_text(milliseconds d) { return std::to_string(d.count()) + "ms"; }
 
 // A percentage in [0, 100]; records an error and returns `fallback` otherwise.
@@ -104,7 +102,7 @@ std::optional<RetryPolicy> read_retry_policy(const ConfigNode& node, RetryPolicy
     node.error("expected a map, e.g. { max_attempts: 3, base: 1s, cap: 10s }");
     return std::nullopt;
   }
-  const std::size_t before = error_count(node);
+  const ConfigErrorWatch watch(node);
   node.allow_only_keys(
       {"max_attempts", "base", "cap", "budget", "min_retries_per_s", "max_retry_after"});
   RetryPolicy p = defaults;
@@ -119,7 +117,7 @@ std::optional<RetryPolicy> read_retry_policy(const ConfigNode& node, RetryPolicy
       node["min_retries_per_s"].int_or(p.min_retries_per_second, 0, kMaxMinRetriesPerSecond));
   p.max_retry_after = read_bounded(node["max_retry_after"], p.max_retry_after, true,
                                    resilience::kMaxRetryAfter, "must be at most 24h");
-  if (error_count(node) != before) return std::nullopt;
+  if (!watch.ok()) return std::nullopt;
   if (p.base > p.cap) {
     const ConfigNode at = node["cap"].present() ? node["cap"] : node["base"];
     at.error("cap (" + ms_text(p.cap) + ") must not be less than base (" + ms_text(p.base) + ")");

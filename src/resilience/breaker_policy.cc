@@ -20,8 +20,6 @@ bool valid_wait(milliseconds d, bool zero_allowed) {
   return (zero_allowed ? d >= milliseconds(0) : d > milliseconds(0)) && d <= kMaxBreakerWait;
 }
 
-std::size_t error_count(const ConfigNode& node) { return node.errors().messages().size(); }
-
 // A percentage in (0, 100]; records an error and returns `fallback` otherwise.
 double read_rate(const ConfigNode& node, double fallback) {
   std::optional<double> value = node.percent();  // records a malformed one itself
@@ -50,9 +48,9 @@ void read_window(const ConfigNode& node, BreakerPolicy& policy) {
   std::optional<std::string> text = node.str();
   if (!text) return;
   if (!text->empty() && text->find_first_not_of("0123456789") == std::string::npos) {
-    const std::size_t before = error_count(node);
+    const ConfigErrorWatch watch(node);
     auto calls = node.int_or(policy.window_size, 1, kMaxBreakerWindowCalls);
-    if (error_count(node) != before) return;
+    if (!watch.ok()) return;
     policy.window_type = SlidingWindow::Type::kCountBased;
     policy.window_size = static_cast<int>(calls);
     return;
@@ -95,7 +93,7 @@ std::optional<BreakerPolicy> read_breaker_policy(const ConfigNode& node, Breaker
         "expected a map, e.g. { failure_rate: 50%, window: 20, min_calls: 10, open_for: 30s }");
     return std::nullopt;
   }
-  const std::size_t before = error_count(node);
+  const ConfigErrorWatch watch(node);
   node.allow_only_keys({"failure_rate", "slow_call_rate", "slow_call_duration", "window",
                         "min_calls", "open_for", "half_open_calls", "max_wait_in_half_open"});
   BreakerPolicy p = defaults;
@@ -109,7 +107,7 @@ std::optional<BreakerPolicy> read_breaker_policy(const ConfigNode& node, Breaker
   p.permitted_calls_in_half_open = static_cast<int>(
       node["half_open_calls"].int_or(p.permitted_calls_in_half_open, 1, kMaxBreakerHalfOpenCalls));
   p.max_wait_in_half_open = read_wait(node["max_wait_in_half_open"], p.max_wait_in_half_open, true);
-  if (error_count(node) != before) return std::nullopt;
+  if (!watch.ok()) return std::nullopt;
   return p;
 }
 

@@ -8,11 +8,7 @@ namespace wharf::resilience {
 
 using std::chrono::milliseconds;
 
-namespace {
-
-std::size_t error_count(const ConfigNode& node) { return node.errors().messages().size(); }
-
-}  // namespace
+namespace {}  // namespace
 
 std::string_view to_string(RateAlgorithm algorithm) {
   switch (algorithm) {
@@ -42,7 +38,7 @@ std::optional<RateLimitPolicy> read_rate_limit_policy(const ConfigNode& node) {
     node.error("expected a map, e.g. { limit: 100, per: 1h }");
     return std::nullopt;
   }
-  const std::size_t before = error_count(node);
+  const ConfigErrorWatch watch(node);
   node.allow_only_keys({"limit", "per", "scope", "algorithm", "burst", "max_wait"});
   RateLimitPolicy p;
 
@@ -93,7 +89,7 @@ std::optional<RateLimitPolicy> read_rate_limit_policy(const ConfigNode& node) {
     }
   }
 
-  if (error_count(node) != before) return std::nullopt;
+  if (!watch.ok()) return std::nullopt;
   return p;
 }
 

@@ -13,7 +13,7 @@ constexpr std::string_view kSignatureHeader = "X-Hub-Signature-256";
 constexpr std::string_view kPrefix = "sha256=";
 
 std::optional<std::vector<std::string>> read_config(const ConfigNode& source) {
-  scheme::ConfigErrorWatch watch(source);
+  ConfigErrorWatch watch(source);
   source.allow_only_keys({"verifier", "tolerance", "signing_key", "secret"});
   auto secrets = scheme::read_secrets(source["secret"]);
   scheme::TimestampWindow::from_config(source);  // accepted for uniformity; GitHub signs no time

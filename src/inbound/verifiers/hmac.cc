@@ -20,7 +20,7 @@ struct HmacConfig {
 };
 
 std::optional<HmacConfig> read_config(const ConfigNode& source) {
-  scheme::ConfigErrorWatch watch(source);
+  ConfigErrorWatch watch(source);
   source.allow_only_keys({"verifier", "tolerance", "signing_key", "header", "algorithm", "encoding",
                           "prefix", "secret", "timestamp_header", "id_header", "id_field",
                           "type_header", "type_field"});

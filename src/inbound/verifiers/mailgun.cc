@@ -147,7 +147,7 @@ struct MailgunConfig {
 };
 
 std::optional<MailgunConfig> read_config(const ConfigNode& source) {
-  scheme::ConfigErrorWatch watch(source);
+  ConfigErrorWatch watch(source);
   source.allow_only_keys({"verifier", "tolerance", "signing_key"});
   MailgunConfig config;
   config.signing_keys = scheme::read_secrets(source["signing_key"]);

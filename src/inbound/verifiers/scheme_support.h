@@ -64,18 +64,6 @@ std::vector<std::string> read_secrets(const ConfigNode& node);
 std::vector<crypto::HmacKey> hmac_keys(crypto::Digest digest,
                                        const std::vector<std::string>& secrets);
 
-// Detects whether a factory recorded any config error since construction.
-class ConfigErrorWatch {
- public:
-  explicit ConfigErrorWatch(const ConfigNode& node)
-      : errors_(node.errors()), before_(errors_.messages().size()) {}
-  bool ok() const { return errors_.messages().size() == before_; }
-
- private:
-  const ConfigErrors& errors_;
-  std::size_t before_;
-};
-
 // Splits on any of `separators`, trims blanks (trim_ows) off each piece and drops empty ones.
 std::vector<std::string_view> split(std::string_view s, std::string_view separators);
 

@@ -145,7 +145,7 @@ class SendGridSigner final : public Signer {
 }  // namespace
 
 std::unique_ptr<Verifier> make_sendgrid_verifier(const ConfigNode& source) {
-  scheme::ConfigErrorWatch watch(source);
+  ConfigErrorWatch watch(source);
   source.allow_only_keys({"verifier", "tolerance", "signing_key", "public_key"});
   auto window = scheme::TimestampWindow::from_config(source);
 
@@ -171,7 +171,7 @@ std::unique_ptr<Verifier> make_sendgrid_verifier(const ConfigNode& source) {
 }
 
 std::unique_ptr<Signer> make_sendgrid_signer(const ConfigNode& source) {
-  scheme::ConfigErrorWatch watch(source);
+  ConfigErrorWatch watch(source);
   source.allow_only_keys({"verifier", "tolerance", "signing_key", "public_key"});
   ConfigNode key_node = source["signing_key"];
   auto pem = key_node.str();

@@ -18,7 +18,7 @@ struct SlackConfig {
 };
 
 std::optional<SlackConfig> read_config(const ConfigNode& source) {
-  scheme::ConfigErrorWatch watch(source);
+  ConfigErrorWatch watch(source);
   source.allow_only_keys({"verifier", "tolerance", "signing_key", "signing_secret"});
   SlackConfig config;
   config.secrets = scheme::read_secrets(source["signing_secret"]);

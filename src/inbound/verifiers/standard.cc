@@ -21,7 +21,7 @@ struct StandardConfig {
 };
 
 std::optional<StandardConfig> read_config(const ConfigNode& source) {
-  scheme::ConfigErrorWatch watch(source);
+  ConfigErrorWatch watch(source);
   source.allow_only_keys({"verifier", "tolerance", "signing_key", "secret", "public_key"});
   StandardConfig config;
   ConfigNode secret = source["secret"];

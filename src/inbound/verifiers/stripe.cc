@@ -17,7 +17,7 @@ struct StripeConfig {
 };
 
 std::optional<StripeConfig> read_config(const ConfigNode& source) {
-  scheme::ConfigErrorWatch watch(source);
+  ConfigErrorWatch watch(source);
   source.allow_only_keys({"verifier", "tolerance", "signing_key", "secret"});
   StripeConfig config;
   config.secrets = scheme::read_secrets(source["secret"]);

@@ -119,8 +119,9 @@ test('SIGTERM under load drains: exit 0, every acked event present after restart
         let r;
         try {
           r = await w.post('app', req);
-        } catch {
-          return;  // refused or closed once draining: not acked
+        } catch (e) {
+          if (stopping) return;  // refused or closed once draining: not acked
+          throw new Error(`request failed before the drain began: ${e?.message ?? e}`);
         }
         if (r.status === 200) acked.set(msgId, { id: String(r.json.id), body: req.body });
         else if (r.status !== 503) assert.fail(`unexpected ${r.status} ${r.text}`);

@@ -379,4 +379,18 @@ YAML::Node load_yaml_config(const std::string& path) {
   }
 }
 
+double read_jitter(const ConfigNode& node, double fallback) {
+  if (!node.present()) return fallback;
+  const std::string text = node.str_or("");
+  if (text == "full") return 1.0;
+  if (text == "none") return 0.0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !(v >= 0.0 && v <= 1.0)) {
+    node.error("expected full, none, or a fraction from 0 to 1 (0.2: waits in [0.8 d, d])");
+    return fallback;
+  }
+  return v;
+}
+
 }  // namespace wharf

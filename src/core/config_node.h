@@ -51,6 +51,10 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 class ConfigNode;
 
+// Reads a jitter setting: `full` (1.0: waits drawn from [0, d]), `none` (0.0), or a fraction from
+// 0 to 1 (0.2: waits in [0.8 d, d]). Absent: `fallback`; malformed: an error and `fallback`.
+double read_jitter(const ConfigNode& node, double fallback);
+
 // Tells whether a reader recorded any error since the watch began (readers record errors and go
 // on, so that every problem is listed; the watch decides whether the result is usable).
 class ConfigErrorWatch {

@@ -83,22 +83,7 @@ void read_dispatch(const ConfigNode& n, GatewayConfig& cfg) {
   if (n["retry_schedule"].present()) {
     if (auto s = dispatch::read_retry_schedule(n["retry_schedule"])) cfg.retry_schedule = *s;
   }
-  if (ConfigNode j = n["jitter"]; j.present()) {
-    auto text = j.str_or("");
-    if (text == "full") {
-      cfg.retry_jitter = 1.0;
-    } else if (text == "none") {
-      cfg.retry_jitter = 0.0;
-    } else {
-      char* end = nullptr;
-      double v = std::strtod(text.c_str(), &end);
-      if (text.empty() || end != text.c_str() + text.size() || !(v >= 0.0 && v <= 1.0)) {
-        j.error("expected full, none, or a fraction from 0 to 1 (0.2: waits in [0.8 d, d])");
-      } else {
-        cfg.retry_jitter = v;
-      }
-    }
-  }
+  cfg.retry_jitter = read_jitter(n["jitter"], cfg.retry_jitter);
 }
 
 }  // namespace

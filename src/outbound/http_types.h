@@ -47,6 +47,9 @@ struct RequestOptions {
   // client's executor, all before the completion) and HttpResponse::body stays empty. Must not
   // block; an exception it throws fails the request with TransportError::kOther.
   std::function<void(std::string_view)> on_body_chunk;
+  // With on_body_chunk: stream only the body of a 2xx answer; any other answer's body is kept in
+  // HttpResponse::body as without streaming (an error body is read whole, not relayed).
+  bool stream_success_only = false;
 };
 
 struct HttpResponse {

@@ -7,8 +7,6 @@
 namespace wharf::outbound {
 namespace {
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
 template <class Names>
 bool contains_iequal(const Names& names, std::string_view name) {
   return std::any_of(names.begin(), names.end(), [&](const auto& n) {

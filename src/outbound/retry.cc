@@ -90,8 +90,8 @@ std::optional<std::string> never_retry_because(const Attempt& a,
 bool is_valid(const RetryPolicy& p) {
   return p.max_attempts >= 1 && p.max_attempts <= kMaxRetryAttempts && p.base > milliseconds(0) &&
          p.base <= p.cap && p.cap <= kMaxRetryBackoff && p.budget_percent >= 0.0 &&
-         p.budget_percent <= 100.0 && p.min_retries_per_second >= 0 &&
-         p.min_retries_per_second <= kMaxMinRetriesPerSecond &&
+         p.budget_percent <= 100.0 && p.jitter >= 0.0 && p.jitter <= 1.0 &&
+         p.min_retries_per_second >= 0 && p.min_retries_per_second <= kMaxMinRetriesPerSecond &&
          p.max_retry_after >= milliseconds(0) && p.max_retry_after <= resilience::kMaxRetryAfter;
 }
 
@@ -104,7 +104,7 @@ std::optional<RetryPolicy> read_retry_policy(const ConfigNode& node, RetryPolicy
   }
   const ConfigErrorWatch watch(node);
   node.allow_only_keys(
-      {"max_attempts", "base", "cap", "budget", "min_retries_per_s", "max_retry_after"});
+      {"max_attempts", "base", "cap", "jitter", "budget", "min_retries_per_s", "max_retry_after"});
   RetryPolicy p = defaults;
   p.max_attempts =
       static_cast<int>(node["max_attempts"].int_or(p.max_attempts, 1, kMaxRetryAttempts));
@@ -112,6 +112,7 @@ std::optional<RetryPolicy> read_retry_policy(const ConfigNode& node, RetryPolicy
                         "must be greater than 0 and at most 1h");
   p.cap = read_bounded(node["cap"], p.cap, false, kMaxRetryBackoff,
                        "must be greater than 0 and at most 1h");
+  p.jitter = read_jitter(node["jitter"], p.jitter);
   p.budget_percent = read_percent(node["budget"], p.budget_percent);
   p.min_retries_per_second = static_cast<int>(
       node["min_retries_per_s"].int_or(p.min_retries_per_second, 0, kMaxMinRetriesPerSecond));
@@ -199,7 +200,8 @@ RetryDecision RetryDecider::decide(const Attempt& a) const {
   assert(u >= 0.0 && u <= 1.0);
   u = std::clamp(u, 0.0, 1.0);
   // ceiling <= 1h (3.6e6 ms): the double arithmetic is exact to well under 1 ms.
-  milliseconds delay(std::llround(static_cast<double>(ceiling.count()) * u));
+  const double share = 1.0 - policy_.jitter + policy_.jitter * u;
+  milliseconds delay(std::llround(static_cast<double>(ceiling.count()) * share));
   std::string reason = what + ": retry " + std::to_string(a.number) + " of " +
                        std::to_string(policy_.max_attempts - 1) + " in " + ms_text(delay);
   if (retry_after && *retry_after > delay) {

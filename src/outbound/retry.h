@@ -46,6 +46,9 @@ struct RetryPolicy {
   // [0, min(cap, base * 2^(n-1))] ("full jitter"). 0 < base <= cap <= kMaxRetryBackoff.
   std::chrono::milliseconds base{1000};
   std::chrono::milliseconds cap{10000};
+  // 1 (full jitter) draws each backoff from [0, ceiling]; a fraction f from [(1 - f) ceiling,
+  // ceiling]; 0 waits the ceiling itself (tests that read the waits back). In [0, 1].
+  double jitter = 1.0;
   // The provider's RetryBudget: retries at most budget_percent% of the calls of a 10 s window,
   // plus min_retries_per_second whatever the traffic. Percent in [0, 100].
   double budget_percent = 20.0;
@@ -55,11 +58,11 @@ struct RetryPolicy {
   std::chrono::milliseconds max_retry_after{60000};
 };
 
-// Reads `retry: { max_attempts: 3, base: 1s, cap: 10s, budget: 20%, min_retries_per_s: 3,
-// max_retry_after: 60s }`. Every key is optional (absent → its value in `defaults`); `budget` is
-// a percentage written 20% or 20. An absent `node` gives `defaults`. Returns nullopt after
-// recording every problem (unknown keys, values out of the bounds above, base > cap) with its
-// line through ConfigNode::error.
+// Reads `retry: { max_attempts: 3, base: 1s, cap: 10s, jitter: full, budget: 20%,
+// min_retries_per_s: 3, max_retry_after: 60s }` (jitter: full | none | a fraction, read_jitter).
+// Every key is optional (absent → its value in `defaults`); `budget` is a percentage written 20%
+// or 20. An absent `node` gives `defaults`. Returns nullopt after recording every problem (unknown
+// keys, values out of the bounds above, base > cap) with its line through ConfigNode::error.
 std::optional<RetryPolicy> read_retry_policy(const ConfigNode& node, RetryPolicy defaults = {});
 
 // Whether every field lies within the bounds above.

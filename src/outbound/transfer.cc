@@ -209,7 +209,7 @@ std::size_t Transfer::on_body(char* data, std::size_t size, std::size_t n, void*
     t->too_large_ = true;
     return 0;
   }
-  if (!t->options_.on_body_chunk) {
+  if (!t->options_.on_body_chunk || !t->streams_body()) {
     t->response_.body.append(data, total);
     return total;
   }
@@ -221,6 +221,16 @@ std::size_t Transfer::on_body(char* data, std::size_t size, std::size_t n, void*
     return 0;
   }
   return total;
+}
+
+bool Transfer::streams_body() {
+  if (!options_.stream_success_only) return true;
+  if (stream_status_ == 0) {
+    long status = 0;
+    curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
+    stream_status_ = static_cast<int>(status);
+  }
+  return stream_status_ >= 200 && stream_status_ < 300;
 }
 
 HttpResult Transfer::finish(CURLcode code) {

@@ -47,6 +47,8 @@ class Transfer {
   static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* self);
   static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* self);
   std::string describe(CURLcode code) const;
+  // Whether the body goes to on_body_chunk (see RequestOptions::stream_success_only).
+  bool streams_body();
 
   CURL* easy_ = nullptr;
   curl_slist* header_list_ = nullptr;
@@ -56,6 +58,7 @@ class Transfer {
   std::size_t body_bytes_ = 0;
   bool too_large_ = false;
   bool consumer_threw_ = false;
+  int stream_status_ = 0;  // the status streams_body() decided on; 0 before the first chunk
   std::chrono::steady_clock::time_point started_;
   char error_[CURL_ERROR_SIZE] = {};
 };

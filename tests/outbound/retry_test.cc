@@ -59,6 +59,18 @@ TEST(RetryDecider, Retries503TwiceWithGrowingMaximumDelaysThenStopsOn200) {
   EXPECT_EQ(decider(0.5).decide(attempt(2, 503)).delay, 1000ms);
 }
 
+TEST(RetryDecider, NarrowerJitterDrawsFromTheTopOfTheBackoff) {
+  RetryPolicy none;
+  none.jitter = 0.0;
+  EXPECT_EQ(decider(0.0, none).decide(attempt(1, 503)).delay, 1000ms);
+  EXPECT_EQ(decider(0.7, none).decide(attempt(2, 503)).delay, 2000ms);
+  RetryPolicy fifth;
+  fifth.jitter = 0.2;
+  EXPECT_EQ(decider(0.0, fifth).decide(attempt(1, 503)).delay, 800ms);
+  EXPECT_EQ(decider(0.5, fifth).decide(attempt(1, 503)).delay, 900ms);
+  EXPECT_EQ(decider(1.0, fifth).decide(attempt(1, 503)).delay, 1000ms);
+}
+
 TEST(RetryDecider, WaitsAtLeastRetryAfterSecondsOn429) {
   RetryDecision d = decider(0.0).decide(attempt(1, 429, "GET", false, "2"));
   EXPECT_TRUE(d.retry);
@@ -306,13 +318,16 @@ TEST(ReadRetryPolicy, RejectsEveryBadValueWithItsLine) {
       "  budget: 101%\n"
       "  min_retries_per_s: -1\n"
       "  max_retry_after: 25h\n"
-      "  jitter: full\n");
+      "  jitter: half\n"
+      "  jiter: full\n");
   EXPECT_FALSE(read_retry_policy(c.node()["retry"]));
   std::vector<std::string> expected = {
-      "c.yaml:8: retry.jitter: unknown key",
+      "c.yaml:9: retry.jiter: unknown key",
       "c.yaml:2: retry.max_attempts: must be between 1 and 10",
       "c.yaml:3: retry.base: must be greater than 0 and at most 1h",
       "c.yaml:4: retry.cap: must be greater than 0 and at most 1h",
+      "c.yaml:8: retry.jitter: expected full, none, or a fraction from 0 to 1 (0.2: waits in "
+      "[0.8 d, d])",
       "c.yaml:5: retry.budget: must be between 0% and 100%",
       "c.yaml:6: retry.min_retries_per_s: must be between 0 and 1000",
       "c.yaml:7: retry.max_retry_after: must be at most 24h",

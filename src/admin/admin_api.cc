@@ -11,12 +11,14 @@ namespace wharf::admin {
 
 AdminApi::AdminApi(std::vector<std::string> tokens, store::Store& store,
                    boost::asio::any_io_executor blocking_pool, observe::Registry& metrics,
-                   dispatch::Dispatcher* dispatcher, const Clock& clock)
+                   dispatch::Dispatcher* dispatcher, const outbound::ProviderSet* providers,
+                   const Clock& clock)
     : unauthorized_(metrics.counter("wharf_admin_unauthorized_total",
                                     "Admin API requests refused for a missing or wrong token")),
       store_(store),
       pool_(std::move(blocking_pool)),
       dispatcher_(dispatcher),
+      providers_(providers),
       clock_(clock) {
   for (const auto& t : tokens) token_digests_.push_back(crypto::sha256(t));
 }
@@ -116,6 +118,21 @@ boost::asio::awaitable<http::Response> AdminApi::route(http::Request& req, std::
   if (seg.size() == 3 && seg[0] == "destinations" && seg[2] == "enable") {
     if (!post) co_return wrong_method("POST");
     co_return co_await enable_destination(seg[1]);
+  }
+  if (seg.size() == 1 && seg[0] == "providers") {
+    if (!get) co_return wrong_method("GET");
+    co_return list_providers();
+  }
+  if (seg.size() >= 3 && seg[0] == "providers" && seg[2] == "proxy") {
+    // Everything after ".../proxy/", as sent (still percent-encoded).
+    std::string_view rest =
+        path.substr(static_cast<std::size_t>(seg[2].data() - path.data()) + seg[2].size());
+    if (rest.starts_with("/")) rest.remove_prefix(1);
+    co_return co_await proxy(req, seg[1], rest, query);
+  }
+  if (seg.size() == 4 && seg[0] == "providers" && seg[2] == "actions") {
+    if (!post) co_return wrong_method("POST");
+    co_return co_await run_action(req, seg[1], seg[3]);
   }
   co_return http::json_error(http::Status::not_found, "no such admin endpoint");
 }

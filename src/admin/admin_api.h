@@ -4,6 +4,9 @@
 //   POST /events/{id}/replay, /events/replay   dispatch again, one event or by filter
 //   GET  /dlq, POST /dlq/replay, /dlq/{id}/replay   the dead-letter queue (dead events), replay
 //   GET  /destinations, POST /destinations/{name}/enable   forward destinations' health
+//   GET  /providers                        outbound providers: breaker, rate limit, actions
+//   ANY  /providers/{p}/proxy/{path}       a call to the provider through its pipeline
+//   POST /providers/{p}/actions/{action}   a typed call (JSON in, JSON out)
 // Database reads run on the blocking pool, never on the I/O threads; writes go through the
 // store's group commit. Thread-safe.
 #pragma once
@@ -28,14 +31,19 @@ namespace wharf::dispatch {
 class Dispatcher;
 }
 
+namespace wharf::outbound {
+class ProviderSet;
+}
+
 namespace wharf::admin {
 
 class AdminApi {
  public:
-  // `dispatcher` may be null (no destinations endpoints then).
+  // `dispatcher` may be null (no destinations endpoints then), `providers` too (no providers).
   AdminApi(std::vector<std::string> tokens, store::Store& store,
            boost::asio::any_io_executor blocking_pool, observe::Registry& metrics,
            dispatch::Dispatcher* dispatcher = nullptr,
+           const outbound::ProviderSet* providers = nullptr,
            const Clock& clock = SystemClock::instance());
 
   // `path` is the target's path after "/api/v1" (e.g. "/events/evt_..."), `query` its query.
@@ -55,12 +63,19 @@ class AdminApi {
   boost::asio::awaitable<http::Response> replay_many(std::string_view body, bool dlq);
   http::Response list_destinations();
   boost::asio::awaitable<http::Response> enable_destination(std::string_view name);
+  http::Response list_providers();
+  // `rest`: the provider path after /proxy/, `query` the caller's query string.
+  boost::asio::awaitable<http::Response> proxy(http::Request& req, std::string_view provider,
+                                               std::string_view rest, std::string_view query);
+  boost::asio::awaitable<http::Response> run_action(http::Request& req, std::string_view provider,
+                                                    std::string_view action);
 
   std::vector<std::string> token_digests_;  // SHA-256 of each accepted token
   observe::Counter& unauthorized_;
   store::Store& store_;
   boost::asio::any_io_executor pool_;
   dispatch::Dispatcher* dispatcher_;
+  const outbound::ProviderSet* providers_;
   const Clock& clock_;
 };
 

@@ -7,6 +7,7 @@
 #include "core/encoding.h"
 #include "dispatch/retry_policy.h"
 #include "dispatch/routes.h"
+#include "providers/provider_kind.h"
 
 namespace wharf::gateway {
 
@@ -86,6 +87,62 @@ void read_dispatch(const ConfigNode& n, GatewayConfig& cfg) {
   cfg.retry_jitter = read_jitter(n["jitter"], cfg.retry_jitter);
 }
 
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (unsigned char c : name) {
+    if (!std::isalnum(c) && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
+// `providers: { NAME: { kind, base_url, credentials, rate_limit, retry, breaker, ... } }`
+void read_providers(const ConfigNode& n, GatewayConfig& cfg) {
+  if (!n.present()) return;
+  if (!n.is_map()) {
+    n.error("expected a map of providers (name: { base_url, credentials, ... })");
+    return;
+  }
+  for (auto& [name, node] : n.entries()) {
+    if (!valid_name(name)) {
+      node.error("provider names are letters, digits, '_' and '-' (they appear in URLs)");
+      continue;
+    }
+    // An explicit kind must exist; a provider named after no kind is a generic one.
+    std::string kind = name;
+    if (node["kind"].present()) {
+      kind = node["kind"].str_or("");
+      if (!providers::find_provider_kind(kind)) {
+        std::string known;
+        for (const auto& k : providers::provider_kinds())
+          known += (known.empty() ? "" : ", ") + std::string(k.name);
+        node["kind"].error("unknown kind `" + kind + "` (this build has: " + known + ")");
+        continue;
+      }
+    } else if (!providers::find_provider_kind(kind)) {
+      kind = "generic";
+    }
+    const providers::ProviderKind& k = *providers::find_provider_kind(kind);
+    auto p = outbound::read_provider_config(
+        name, kind, node,
+        outbound::ProviderDefaults{.base_url = std::string(k.default_base_url),
+                                   .idempotency_header = std::string(k.idempotency_header)});
+    if (!p) continue;
+    if (p->rate_limit && p->rate_limit->scope == resilience::RateScope::kCluster) {
+      node["rate_limit"]["scope"].error(
+          "scope: cluster needs the Redis coordination of cluster mode, not in this version; use "
+          "scope: node");
+      continue;
+    }
+    if (p->credentials.type == outbound::CredentialType::kOAuth) {
+      node["credentials"].error(
+          "type: oauth needs OAuth connections, not in this version; use api_key, bearer or "
+          "basic");
+      continue;
+    }
+    cfg.providers.push_back(std::move(*p));
+  }
+}
+
 }  // namespace
 
 std::optional<GatewayConfig> load_config(const std::string& path, ConfigErrors& errors,
@@ -151,9 +208,7 @@ std::optional<GatewayConfig> load_config(const std::string& path, ConfigErrors& 
     cfg.routes = std::move(*routes);
   }
   read_dispatch(top["dispatch"], cfg);
-  if (top["providers"].present()) {
-    cfg.notices.push_back("providers: accepted but not active in this version");
-  }
+  read_providers(top["providers"], cfg);
   if (top["destinations"].present() && !top["routes"].present()) {
     cfg.notices.push_back("destinations but no routes: every event is `ignored`");
   }

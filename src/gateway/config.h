@@ -14,6 +14,7 @@
 #include "dispatch/routes.h"
 #include "http/server.h"
 #include "inbound/source.h"
+#include "outbound/provider_config.h"
 
 namespace wharf::gateway {
 
@@ -30,6 +31,7 @@ struct GatewayConfig {
   dispatch::RouteTable routes;
   dispatch::RetrySchedule retry_schedule = dispatch::default_retry_schedule();
   double retry_jitter = dispatch::kDefaultRetryJitter;
+  std::vector<outbound::ProviderConfig> providers;  // in file order
   // Sections that parse but are not active in this version, to be logged at start-up.
   std::vector<std::string> notices;
 };

@@ -22,6 +22,7 @@
 #include "http/response.h"
 #include "inbound/inbox.h"
 #include "observe/metrics.h"
+#include "outbound/provider_client.h"
 
 namespace wharf::gateway {
 namespace asio = boost::asio;
@@ -120,8 +121,13 @@ int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers) {
       SystemClock::instance(), metrics, dispatch_options);
 
   inbound::Inbox inbox(std::move(config.sources), *store, SystemClock::instance(), metrics);
+  outbound::ProviderSet providers;
+  for (auto& p : config.providers) {
+    providers.add(
+        std::make_unique<outbound::ProviderClient>(std::move(p), ioc.get_executor(), metrics));
+  }
   admin::AdminApi admin(config.admin_tokens, *store, blocking_pool.get_executor(), metrics,
-                        &dispatcher);
+                        &dispatcher, &providers);
   Routes routes{inbox,
                 admin,
                 *store,
@@ -190,6 +196,7 @@ int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       drain_deadline.load() - std::chrono::steady_clock::now());
   dispatcher.stop(std::max(left, std::chrono::milliseconds(0)));
+  providers.close();
   wake_target = nullptr;
   store->close();
   blocking_pool.join();

@@ -165,11 +165,18 @@ std::string refuse_reason(const Call& call) {
     if (c <= 0x20 || c == 0x7f || c == '\\' || c == '#')
       return "the target must not contain spaces, control characters, '\\' or '#'";
   }
-  const std::string_view path = t.substr(0, t.find('?'));
+  // Dot segments, also where the separator is an encoded '/' or '\\' that a provider might
+  // decode before it normalises the path.
+  std::string path(t.substr(0, t.find('?')));
+  for (std::string_view sep : {"%2f", "%2F", "%5c", "%5C"}) {
+    for (auto at = path.find(sep); at != std::string::npos; at = path.find(sep, at + 1)) {
+      path.replace(at, sep.size(), "/");
+    }
+  }
   std::size_t i = 1;
   while (i <= path.size()) {
     const std::size_t end = std::min(path.find('/', i), path.size());
-    if (is_dot_segment(path.substr(i, end - i)))
+    if (is_dot_segment(std::string_view(path).substr(i, end - i)))
       return "the target must not contain '.' or '..' segments";
     i = end + 1;
   }

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/uniform01.h"
@@ -92,6 +93,27 @@ class ProviderClient final : public Caller {
   std::mutex series_mu_;
   std::unordered_map<std::string, std::unique_ptr<Series>> series_;  // guarded by series_mu_
   std::unordered_map<std::string, bool> endpoints_;                  // guarded by series_mu_
+};
+
+// The configured providers, by name. Built at start-up, then read-only (thread-safe).
+class ProviderSet {
+ public:
+  void add(std::unique_ptr<ProviderClient> client) { clients_.push_back(std::move(client)); }
+  // The provider called `name`, or nullptr.
+  ProviderClient* find(std::string_view name) const {
+    for (const auto& c : clients_) {
+      if (c->provider() == name) return c.get();
+    }
+    return nullptr;
+  }
+  const std::vector<std::unique_ptr<ProviderClient>>& all() const { return clients_; }
+  // close() on every client.
+  void close() {
+    for (const auto& c : clients_) c->close();
+  }
+
+ private:
+  std::vector<std::unique_ptr<ProviderClient>> clients_;
 };
 
 // The metrics label of a target's path: segments that look like ids (a digit, or longer than 24

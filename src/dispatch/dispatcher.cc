@@ -23,18 +23,6 @@ namespace {
 
 using store::await_result;
 
-std::int64_t breaker_gauge_value(resilience::BreakerState s) {
-  switch (s) {
-    case resilience::BreakerState::kClosed:
-      return 0;
-    case resilience::BreakerState::kHalfOpen:
-      return 1;
-    case resilience::BreakerState::kOpen:
-      return 2;
-  }
-  return 0;
-}
-
 }  // namespace
 
 std::string target_key(const Target& t) {
@@ -149,7 +137,7 @@ Dispatcher::Dispatcher(store::Store& store, const RouteTable& routes,
     lane->breaker = std::make_unique<resilience::CircuitBreaker>(
         d.breaker, clock_,
         [raw, name = d.name](resilience::BreakerState from, resilience::BreakerState to) {
-          raw->breaker_state->set(breaker_gauge_value(to));
+          raw->breaker_state->set(resilience::gauge_value(to));
           log::warn("destination circuit breaker changed state",
                     {{"destination", name},
                      {"from", std::string(resilience::to_string(from))},

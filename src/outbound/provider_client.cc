@@ -217,7 +217,7 @@ ProviderClient::ProviderClient(ProviderConfig config, asio::any_io_executor exec
       decider_(config_.retry, std::move(options.uniform01), &budget_),
       breaker_(config_.breaker, clock_,
                [this](resilience::BreakerState from, resilience::BreakerState to) {
-                 breaker_state_.set(static_cast<std::int64_t>(to));
+                 breaker_state_.set(resilience::gauge_value(to));
                  log::warn("provider breaker", {{"provider", config_.name},
                                                 {"from", resilience::to_string(from)},
                                                 {"to", resilience::to_string(to)}});
@@ -244,7 +244,7 @@ ProviderClient::ProviderClient(ProviderConfig config, asio::any_io_executor exec
                           "Calls to a provider refused because its circuit breaker was open.",
                           {{"provider", config_.name}})),
       breaker_state_(metrics.gauge("wharf_provider_breaker_state",
-                                   "A provider's circuit breaker: 0 closed, 1 open, 2 half-open.",
+                                   "A provider's circuit breaker: 0 closed, 1 half-open, 2 open.",
                                    {{"provider", config_.name}})) {}
 
 ProviderClient::~ProviderClient() { http_.close(); }

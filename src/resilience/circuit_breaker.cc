@@ -8,6 +8,18 @@ namespace wharf::resilience {
 
 using std::chrono::milliseconds;
 
+std::int64_t gauge_value(BreakerState state) {
+  switch (state) {
+    case BreakerState::kClosed:
+      return 0;
+    case BreakerState::kHalfOpen:
+      return 1;
+    case BreakerState::kOpen:
+      return 2;
+  }
+  return 0;
+}
+
 std::string_view to_string(BreakerState state) {
   switch (state) {
     case BreakerState::kClosed:

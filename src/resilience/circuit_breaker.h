@@ -41,6 +41,8 @@ enum class BreakerState { kClosed, kOpen, kHalfOpen };
 
 // "closed", "open", "half_open" (for logs, metrics labels and the status page).
 std::string_view to_string(BreakerState state);
+// A state as the breaker gauges show it, ordered by severity: 0 closed, 1 half-open, 2 open.
+std::int64_t gauge_value(BreakerState state);
 
 // What a metrics exporter or the status page shows.
 struct BreakerSnapshot {

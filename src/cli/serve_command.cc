@@ -50,7 +50,7 @@ void register_check_config_command(CLI::App& root, int* exit_code) {
     }
     std::cout << *path << ": ok (" << cfg->sources.size() << " sources, "
               << cfg->destinations.size() << " destinations, " << cfg->routes.routes().size()
-              << " routes)\n";
+              << " routes, " << cfg->providers.size() << " providers)\n";
     for (const auto& n : cfg->notices) std::cout << *path << ": note: " << n << "\n";
     *exit_code = 0;
   });

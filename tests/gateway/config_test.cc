@@ -189,5 +189,58 @@ TEST(ParseListen, AcceptsHostPortV6AndBarePort) {
   EXPECT_FALSE(parse_listen("x:", &h, &p));
 }
 
+TEST(GatewayConfig, ReadsProvidersWithTheirKindsDefaults) {
+  auto path = write_temp(R"(providers:
+  billing:
+    kind: generic
+    base_url: "http://127.0.0.1:9/api"
+    credentials: { type: bearer, value: "${KEY}" }
+    rate_limit: { limit: 100, per: 1h }
+  internal:
+    base_url: "https://crm.example"
+)");
+  ConfigErrors errors(path);
+  auto env = env_with({{"KEY", "sk_test_1"}});
+  auto cfg = load_config(path, errors, env, handlers());
+  ASSERT_TRUE(cfg) << (errors.messages().empty() ? "" : errors.messages()[0]);
+  ASSERT_EQ(cfg->providers.size(), 2u);
+  EXPECT_EQ(cfg->providers[0].name, "billing");
+  EXPECT_EQ(cfg->providers[0].base_url, "http://127.0.0.1:9/api");
+  EXPECT_EQ(cfg->providers[0].credentials.values, std::vector<std::string>{"sk_test_1"});
+  EXPECT_EQ(cfg->providers[0].rate_limit->limit, 100);
+  EXPECT_EQ(cfg->providers[1].kind, "generic");  // named after no kind
+  EXPECT_EQ(cfg->providers[1].breaker.window_size, 20);
+  EXPECT_EQ(cfg->providers[1].retry.max_attempts, 3);
+}
+
+TEST(GatewayConfig, RefusesProvidersItCannotServe) {
+  const std::string all = refusal_of(R"(providers:
+  a: { kind: nosuch, base_url: "https://a.example" }
+  b: { kind: generic }
+  c: { kind: generic, base_url: "https://c.example/", timeout: 0 }
+  d: { kind: generic, base_url: "https://d.example", rate_limit: { limit: 5, per: 1m, scope: cluster } }
+  e: { kind: generic, base_url: "https://e.example", credentials: { type: oauth, connection: x } }
+  "f g": { kind: generic, base_url: "https://f.example" }
+  h: { kind: generic, base_url: "https://u:p@h.example", colour: blue }
+)");
+  EXPECT_NE(all.find("providers.a.kind: unknown kind `nosuch` (this build has: "),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("providers.b: needs `base_url`"), std::string::npos) << all;
+  EXPECT_NE(all.find("providers.c.base_url: base_url must not end with '/'"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("providers.c.timeout: must be greater than 0"), std::string::npos) << all;
+  EXPECT_NE(all.find("providers.d.rate_limit.scope: scope: cluster needs"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("providers.e.credentials: type: oauth needs OAuth connections"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("provider names are letters"), std::string::npos) << all;
+  EXPECT_NE(all.find("providers.h.colour: unknown key"), std::string::npos) << all;
+  EXPECT_NE(all.find("providers.h.base_url: base_url must not contain user information"),
+            std::string::npos)
+      << all;
+}
+
 }  // namespace
 }  // namespace wharf::gateway

@@ -226,6 +226,7 @@ ProviderClient::ProviderClient(ProviderConfig config, asio::any_io_executor exec
             [&] {
               ClientOptions o = options.http;
               o.max_host_connections = config_.max_connections;
+              if (!config_.ca_file.empty()) o.ca_file = config_.ca_file;
               o.max_idle_connections =
                   std::max<long>(o.max_idle_connections, config_.max_connections);
               o.metrics = nullptr;

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <cstdio>
 #include <memory>
 
 #include "core/config_node.h"
@@ -66,7 +67,7 @@ std::optional<ProviderConfig> read_provider_config(std::string name, std::string
   const ConfigErrorWatch watch(node);
   node.allow_only_keys({"kind", "base_url", "credentials", "rate_limit", "retry", "breaker",
                         "timeout", "connect_timeout", "max_response_size", "max_connections",
-                        "idempotency_header", "quota_headers", "log_every_call"});
+                        "idempotency_header", "quota_headers", "log_every_call", "ca_file"});
   ProviderConfig p;
   p.name = std::move(name);
   p.kind = std::move(kind);
@@ -95,6 +96,14 @@ std::optional<ProviderConfig> read_provider_config(std::string name, std::string
   p.max_response_bytes = static_cast<std::size_t>(node["max_response_size"].int_or(
       static_cast<std::int64_t>(p.max_response_bytes), 1024, std::int64_t{1} << 30));
   p.max_connections = static_cast<long>(node["max_connections"].int_or(p.max_connections, 1, 1024));
+  if (const ConfigNode ca = node["ca_file"]; ca.present()) {
+    p.ca_file = ca.str_or("");
+    if (std::FILE* f = std::fopen(p.ca_file.c_str(), "r")) {
+      std::fclose(f);
+    } else {
+      ca.error("cannot read " + p.ca_file);
+    }
+  }
   p.idempotency_header = node["idempotency_header"].str_or(defaults.idempotency_header);
   if (const ConfigNode q = node["quota_headers"]; q.present()) {
     q.allow_only_keys({"remaining", "reset"});

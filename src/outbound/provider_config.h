@@ -40,6 +40,7 @@ struct ProviderConfig {
   std::chrono::milliseconds timeout{10'000};         // per attempt, connect included
   std::chrono::milliseconds connect_timeout{5'000};  // per attempt
   std::size_t max_response_bytes = 10 << 20;
+  std::string ca_file;  // PEM bundle to verify the provider with; empty: the system's CAs
   long max_connections = 16;       // to the provider at once; more calls queue for a connection
   std::string idempotency_header;  // sent on every POST with one key per logical call
   QuotaHeaders quota;
@@ -62,7 +63,7 @@ resilience::BreakerPolicy default_provider_breaker();
 // Reads one provider:
 //   { kind: stripe, base_url: "https://api.stripe.com/v1", credentials: {...},
 //     rate_limit: { limit: 100, per: 1h }, retry: {...}, breaker: {...}, timeout: 10s,
-//     connect_timeout: 5s, max_response_size: 10485760, max_connections: 16,
+//     connect_timeout: 5s, max_response_size: 10485760, max_connections: 16, ca_file: PATH,
 //     idempotency_header: Idempotency-Key, quota_headers: { remaining: ..., reset: ... },
 //     log_every_call: true }
 // `kind` is resolved by the caller (it picks `defaults`). Returns nullopt after recording every

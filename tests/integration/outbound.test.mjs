@@ -6,9 +6,12 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
 
-import { Wharf, randomSecret, sleep } from './lib/harness.mjs';
+import { Wharf, makeTempDir, randomSecret, sleep } from './lib/harness.mjs';
 import { Mock } from './lib/mock.mjs';
 
 const secrets = {
@@ -18,9 +21,29 @@ const secrets = {
 };
 let mock;
 let wharf;
+let tlsServer;
+let tls;
+
+// An HTTPS peer on loopback with a self-signed certificate for 127.0.0.1 (made by the openssl CLI).
+async function startTlsPeer() {
+  const dir = makeTempDir('wharf-tls-');
+  const key = path.join(dir, 'key.pem');
+  const cert = path.join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
+    '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  const server = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ ok: true, path: req.url }));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { server, cert, url: `https://127.0.0.1:${server.address().port}` };
+}
 
 before(async () => {
   mock = await Mock.start();
+  tls = await startTlsPeer();
+  tlsServer = tls.server;
   wharf = await Wharf.start({
     env: { STRIPE_KEY: secrets.stripe, APOLLO_KEY: secrets.apollo, NB_KEY: secrets.neverbounce },
     config: {
@@ -47,6 +70,8 @@ before(async () => {
           rate_limit: { limit: 100, per: '1m' },
           retry: { max_attempts: 1 },
         },
+        private_ca: { kind: 'generic', base_url: tls.url, ca_file: tls.cert, retry: { max_attempts: 1 } },
+        system_ca: { kind: 'generic', base_url: tls.url, retry: { max_attempts: 1 } },
         neverbounce: {
           kind: 'generic',
           base_url: `${mock.baseUrl}/v4`,
@@ -61,6 +86,7 @@ before(async () => {
 after(async () => {
   await wharf?.stop();
   await mock?.stop();
+  tlsServer?.close();
 });
 
 const proxy = (provider, path, { method = 'POST', body, headers = {} } = {}) =>
@@ -226,4 +252,14 @@ test('no secret appears in the logs; the request log shows redacted URLs', async
   assert.match(metrics, /wharf_provider_attempts_total\{provider="stripe",endpoint="\/customers",status="503"\} 2/);
   assert.match(metrics, /wharf_provider_rate_limited_total\{provider="apollo"\} 50/);
   assert.match(metrics, /wharf_provider_attempt_seconds_bucket\{provider="apollo"/);
+});
+
+test('TLS is always verified: a private CA is trusted only through ca_file', async () => {
+  const good = await proxy('private_ca', 'hello?x=1', { method: 'GET' });
+  assert.equal(good.status, 200, good.text);
+  assert.deepEqual(good.json, { ok: true, path: '/hello?x=1' });
+  const bad = await proxy('system_ca', 'hello', { method: 'GET' });
+  assert.equal(bad.status, 502, bad.text);
+  assert.equal(bad.json.kind, 'transport');
+  assert.match(bad.json.error, /certificate|SSL|tls/i);
 });

@@ -13,8 +13,10 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <cstdio>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -34,6 +36,67 @@ struct Connection {
   explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
   beast::tcp_stream stream;
   bool busy = false;  // a request is being handled; touched only on the connection's strand
+};
+
+// The ResponseStream of one request: writes the head and each chunk straight to the socket, each
+// write under the server's write deadline. Lives on the session's coroutine frame for the
+// handler's call; used on the connection's strand only.
+class ChunkedStream final : public ResponseStream {
+ public:
+  ChunkedStream(Connection& conn, std::chrono::milliseconds timeout, unsigned version,
+                bool keep_alive)
+      : conn_(conn), timeout_(timeout), version_(version), keep_alive_(keep_alive) {}
+
+  asio::awaitable<bool> begin(const Response& head) override {
+    if (begun_) co_return false;
+    begun_ = true;
+    Response wire_head(head.base());
+    wire_head.version(version_);
+    keep_alive_ = keep_alive_ && wire_head.keep_alive();
+    wire_head.keep_alive(keep_alive_);
+    wire_head.erase(beast::http::field::content_length);
+    wire_head.chunked(true);
+    std::string wire = serialize_response(wire_head);
+    co_return co_await send(asio::buffer(wire));
+  }
+
+  asio::awaitable<bool> write(std::string_view chunk) override {
+    if (!begun_ || failed_) co_return false;
+    if (chunk.empty()) co_return true;  // an empty chunk would end the body
+    char size[24];
+    int n = std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
+    std::array<asio::const_buffer, 3> buffers{asio::buffer(size, static_cast<std::size_t>(n)),
+                                              asio::buffer(chunk.data(), chunk.size()),
+                                              asio::buffer("\r\n", 2)};
+    co_return co_await send(buffers);
+  }
+
+  // Sends the last chunk. False when the stream had already failed or the write fails.
+  asio::awaitable<bool> finish() {
+    if (failed_) co_return false;
+    co_return co_await send(asio::buffer("0\r\n\r\n", 5));
+  }
+
+  bool begun() const { return begun_; }
+  bool keep_alive() const { return keep_alive_; }
+
+ private:
+  template <class Buffers>
+  asio::awaitable<bool> send(const Buffers& buffers) {
+    boost::system::error_code ec;
+    conn_.stream.expires_after(timeout_);
+    co_await asio::async_write(conn_.stream, buffers,
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) failed_ = true;
+    co_return !ec;
+  }
+
+  Connection& conn_;
+  std::chrono::milliseconds timeout_;
+  unsigned version_;
+  bool keep_alive_;
+  bool begun_ = false;
+  bool failed_ = false;
 };
 
 }  // namespace
@@ -274,18 +337,27 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
     if (ec) break;
 
     Request req = parser.release();
+    // Chunked encoding needs HTTP/1.1, and a HEAD answer has no body to stream.
+    std::optional<ChunkedStream> streamed;
+    if (req.version() >= 11 && req.method() != Verb::head) {
+      streamed.emplace(*conn, options.read_timeout, req.version(), req.keep_alive() && !draining);
+      req.stream = &*streamed;
+    }
     Response res;
     bool abort = false;
+    bool handler_failed = false;
     try {
       res = co_await handler(req);
     } catch (const ConnectionAbort&) {
       abort = true;
     } catch (const std::exception& e) {
       handler_exceptions.inc();
+      handler_failed = true;
       log::error("handler failed", {{"target", std::string(req.target())}, {"error", e.what()}});
       res = json_error(Status::internal_server_error, "internal error");
     } catch (...) {
       handler_exceptions.inc();
+      handler_failed = true;
       log::error("handler failed", {{"target", std::string(req.target())}});
       res = json_error(Status::internal_server_error, "internal error");
     }
@@ -296,6 +368,16 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
       conn->stream.socket().set_option(asio::socket_base::linger(true, 0), ec);
       conn->stream.socket().close(ec);
       co_return;
+    }
+    if (streamed && streamed->begun()) {
+      // The head and body went out as the handler produced them; a handler that threw after
+      // begin() leaves a body without its last chunk, and the connection is closed.
+      bool finished = false;
+      if (!handler_failed) finished = co_await streamed->finish();
+      in_flight.fetch_sub(1);
+      conn->busy = false;
+      if (!finished || !streamed->keep_alive()) break;
+      continue;
     }
     bool keep_alive = req.keep_alive() && !draining;
     res.version(req.version());

@@ -1,7 +1,9 @@
 // The HTTP/1.1 server: Boost.Beast on one io_context run by several threads; each connection is
 // a coroutine on its own strand. Every read has a body limit, a header limit and a deadline;
-// keep-alive is supported. drain() stops accepting, lets in-flight requests finish, and closes
-// idle connections. Create, listen() and start() from one thread; drain() from any thread.
+// keep-alive is supported. A handler may stream its response in chunks through Request::stream
+// (HTTP/1.1, not HEAD). drain() stops accepting, lets in-flight requests (streaming ones
+// included) finish, and closes idle connections. Create, listen() and start() from one thread;
+// drain() from any thread.
 #pragma once
 
 #include <boost/asio/io_context.hpp>

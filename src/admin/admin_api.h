@@ -13,6 +13,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,7 +33,12 @@ class Dispatcher;
 }
 
 namespace wharf::outbound {
+class ProviderClient;
 class ProviderSet;
+}  // namespace wharf::outbound
+
+namespace wharf::providers {
+struct Action;
 }
 
 namespace wharf::admin {
@@ -69,6 +75,12 @@ class AdminApi {
                                                std::string_view rest, std::string_view query);
   boost::asio::awaitable<http::Response> run_action(http::Request& req, std::string_view provider,
                                                     std::string_view action);
+  // A streaming action asked to stream: relays the provider's answer to the caller as it arrives
+  // (text/event-stream, chunked); a failure before the first byte is an ordinary JSON error.
+  boost::asio::awaitable<http::Response> stream_action(http::Request& req,
+                                                       outbound::ProviderClient& client,
+                                                       const providers::Action& action,
+                                                       boost::json::object input);
 
   std::vector<std::string> token_digests_;  // SHA-256 of each accepted token
   observe::Counter& unauthorized_;

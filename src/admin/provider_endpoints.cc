@@ -1,8 +1,19 @@
 // Outbound providers through the admin API (admin_api.h): their state, a passthrough proxy with
 // the pipeline applied, and typed actions. Failures are answered as JSON that says what happened,
 // which provider, and when to try again: never the provider's raw 429 or 5xx body.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
 
 #include "admin/admin_api.h"
 #include "core/time_format.h"
@@ -182,9 +193,126 @@ boost::asio::awaitable<http::Response> AdminApi::run_action(http::Request& req,
   if (ec || !input.is_object()) {
     co_return http::json_error(http::Status::bad_request, "the body must be a JSON object");
   }
+  const json::value* stream = input.as_object().if_contains("stream");
+  if (a->streams && stream && stream->is_bool() && stream->as_bool()) {
+    co_return co_await stream_action(req, *client, *a, std::move(input.as_object()));
+  }
   providers::ActionResult result = co_await a->run(*client, input.as_object(), nullptr);
   if (!result) co_return action_error_response(provider, result.error());
   co_return http::json_response(http::Status::ok, *result);
+}
+
+namespace {
+
+// What a streaming action's sink hands to the handler coroutine that writes to the client. The
+// sink runs on the provider client's strand, the writer on the connection's: the chunks pass under
+// a mutex, and the writer sleeps on `wake` (a timer cancelled to signal) between them.
+struct Relay : std::enable_shared_from_this<Relay> {
+  explicit Relay(boost::asio::any_io_executor executor) : wake(std::move(executor)) {}
+
+  void push(std::string_view chunk) {
+    {
+      std::lock_guard lock(mu);
+      if (abandoned) throw std::runtime_error("the caller went away");  // aborts the transfer
+      chunks.emplace_back(chunk);
+    }
+    signal();
+  }
+  void finish(providers::ActionResult r) {
+    {
+      std::lock_guard lock(mu);
+      result = std::move(r);
+    }
+    signal();
+  }
+  void signal() {
+    boost::asio::post(wake.get_executor(),
+                      [self = this->shared_from_this()] { self->wake.cancel(); });
+  }
+  std::mutex mu;
+  std::deque<std::string> chunks;                 // guarded by mu
+  std::optional<providers::ActionResult> result;  // guarded by mu; set once the action is over
+  bool abandoned = false;                         // guarded by mu
+  boost::asio::steady_timer wake;                 // the writer's executor only
+  json::object input;
+  providers::ChunkSink sink;
+};
+
+}  // namespace
+
+boost::asio::awaitable<http::Response> AdminApi::stream_action(http::Request& req,
+                                                               outbound::ProviderClient& client,
+                                                               const providers::Action& action,
+                                                               json::object input) {
+  namespace asio = boost::asio;
+  auto executor = co_await asio::this_coro::executor;
+  auto relay = std::make_shared<Relay>(executor);
+  relay->input = std::move(input);
+  relay->sink = [raw = relay.get()](std::string_view chunk) { raw->push(chunk); };
+  // The action runs on its own coroutine; `relay` keeps its input and sink alive until it ends.
+  asio::co_spawn(
+      executor,
+      [relay, &client, &action]() -> asio::awaitable<providers::ActionResult> {
+        providers::ActionResult r = co_await action.run(client, relay->input, &relay->sink);
+        co_return r;
+      },
+      [relay](std::exception_ptr e, providers::ActionResult r) {
+        if (e) {
+          r = providers::ActionError{.kind = providers::ActionError::Kind::kBadResponse,
+                                     .message = "the streamed call failed unexpectedly",
+                                     .status = 0,
+                                     .call = std::nullopt};
+        }
+        relay->finish(std::move(r));
+      });
+
+  bool begun = false;
+  bool client_gone = false;
+  for (;;) {
+    std::deque<std::string> batch;
+    std::optional<providers::ActionResult> result;
+    {
+      std::lock_guard lock(relay->mu);
+      batch.swap(relay->chunks);
+      result = relay->result;
+    }
+    for (const std::string& chunk : batch) {
+      if (client_gone) break;
+      if (!begun) {
+        http::Response head{http::Status::ok, req.version()};
+        head.set(boost::beast::http::field::content_type, "text/event-stream");
+        head.set(boost::beast::http::field::cache_control, "no-cache");
+        begun = true;
+        if (!req.stream || !co_await req.stream->begin(head)) client_gone = true;
+      }
+      if (!client_gone && !co_await req.stream->write(chunk)) client_gone = true;
+    }
+    if (client_gone) {
+      std::lock_guard lock(relay->mu);
+      relay->abandoned = true;
+      relay->chunks.clear();
+    }
+    if (result) {
+      if (!begun) {
+        // Nothing was streamed: the call failed before the provider's answer (or returned a
+        // whole body), so the caller gets an ordinary answer.
+        if (!*result) co_return action_error_response(client.provider(), result->error());
+        co_return http::json_response(http::Status::ok, **result);
+      }
+      if (!*result && !client_gone) {
+        // The stream broke after it began: tell the caller in the stream's own terms.
+        json::object err{{"type", "error"},
+                         {"error", json::object{{"type", "wharf_relay_error"},
+                                                {"message", result->error().message}}}};
+        std::string event = "event: error\ndata: " + json::serialize(err) + "\n\n";
+        co_await req.stream->write(event);
+      }
+      co_return http::Response{};  // ignored: the server ends the streamed body
+    }
+    relay->wake.expires_at(asio::steady_timer::time_point::max());
+    boost::system::error_code ec;
+    co_await relay->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
 }
 
 }  // namespace wharf::admin

@@ -31,22 +31,9 @@ using outbound::CallErrorKind;
 // Request headers a proxied call does not pass on: the admin token, hop-by-hop and framing
 // headers, and wharf's own.
 bool dropped_on_proxy(std::string_view name) {
-  static constexpr std::string_view kDropped[] = {"authorization",
-                                                  "proxy-authorization",
-                                                  "cookie",
-                                                  "host",
-                                                  "content-length",
-                                                  "transfer-encoding",
-                                                  "connection",
-                                                  "keep-alive",
-                                                  "te",
-                                                  "trailer",
-                                                  "upgrade",
-                                                  "expect",
-                                                  "forwarded",
-                                                  "accept-encoding"};
-  for (std::string_view d : kDropped) {
-    if (boost::beast::iequals(name, d)) return true;
+  if (outbound::is_wharf_owned_header(name) || boost::beast::iequals(name, "forwarded") ||
+      boost::beast::iequals(name, "accept-encoding")) {
+    return true;
   }
   auto starts = [&](std::string_view prefix) {
     return name.size() >= prefix.size() &&

@@ -248,4 +248,14 @@ bool ascii_iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+std::optional<std::int64_t> parse_digits(std::string_view text, std::size_t max_digits) {
+  if (text.empty() || text.size() > std::min<std::size_t>(max_digits, 18)) return std::nullopt;
+  std::int64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
 }  // namespace wharf::encoding

@@ -22,6 +22,10 @@ std::string_view trim_ows(std::string_view s);
 
 // ASCII case-insensitive equality, the way HTTP header and parameter names compare.
 bool ascii_iequals(std::string_view a, std::string_view b);
+
+// `text` as a non-negative decimal integer: ASCII digits only (no sign, space or other), at most
+// `max_digits` of them (at most 18, so the value fits in 64 bits); nullopt otherwise.
+std::optional<std::int64_t> parse_digits(std::string_view text, std::size_t max_digits = 18);
 std::string base64url_encode(std::string_view bytes);  // URL-safe alphabet, no padding
 std::optional<std::string> base64url_decode(std::string_view text);  // padding optional
 // application/x-www-form-urlencoded / percent decoding ('+' is a space); nullopt on bad escapes.

@@ -40,16 +40,6 @@ bool valid_header_name(std::string_view name) {
 
 }  // namespace
 
-resilience::BreakerPolicy default_destination_breaker() {
-  resilience::BreakerPolicy p;
-  p.failure_rate_threshold = 50;
-  p.window_size = 20;
-  p.minimum_calls = 10;
-  p.wait_in_open = std::chrono::seconds(30);
-  p.permitted_calls_in_half_open = 2;
-  return p;
-}
-
 std::optional<std::vector<Destination>> load_destinations(const ConfigNode& node) {
   std::vector<Destination> out;
   if (!node.present()) return out;
@@ -97,7 +87,7 @@ std::optional<std::vector<Destination>> load_destinations(const ConfigNode& node
       ok = false;
     }
     d.max_in_flight = static_cast<int>(n["max_in_flight"].int_or(16, 1, 1024));
-    d.breaker = default_destination_breaker();
+    d.breaker = resilience::default_peer_breaker();
     if (n["breaker"].present()) {
       auto b = resilience::read_breaker_policy(n["breaker"], d.breaker);
       if (!b)

@@ -31,15 +31,11 @@ struct Destination {
   HeaderList headers;  // extra static headers (`headers: {X-Env: prod}`)
 };
 
-// Defaults of a destination's breaker: open after half of the last 20 calls failed (at least 10
-// calls), probe again after 30 s with 2 calls.
-resilience::BreakerPolicy default_destination_breaker();
-
 // Reads the `destinations` map; an absent node gives none. Keys: url (required), secret
 // (required, whsec_..., or a list for rotation), timeout (default 10s, at most 5m),
-// max_in_flight (1..1024, default 16), breaker (resilience/circuit_breaker.h), headers (a map of
-// strings; the Standard Webhooks and Content-Type headers are wharf's own). Every problem is
-// reported through ConfigNode::error; then nullopt.
+// max_in_flight (1..1024, default 16), breaker (default resilience::default_peer_breaker()),
+// headers (a map of strings; the Standard Webhooks and Content-Type headers are wharf's own). Every
+// problem is reported through ConfigNode::error; then nullopt.
 std::optional<std::vector<Destination>> load_destinations(const ConfigNode& node);
 
 // The Standard Webhooks headers for one attempt: webhook-id (the event id, stable across

@@ -26,7 +26,6 @@ namespace {
 // Distinct endpoint labels kept per provider; later ones are counted as "other".
 constexpr std::size_t kMaxEndpointLabels = 64;
 
-// Headers a caller may not set: the transport, the credentials stage and the base URL own them.
 constexpr std::array<std::string_view, 12> kRefusedHeaders = {"host",
                                                               "authorization",
                                                               "proxy-authorization",
@@ -95,16 +94,9 @@ bool is_dot_segment(std::string_view seg) {
 // Whole seconds, rounded up, for "retry after" messages.
 std::string seconds_text(milliseconds d) { return std::to_string((d.count() + 999) / 1000) + "s"; }
 
-// The first integer in `text` (leading whitespace allowed), or nullopt.
+// A header's integer value (surrounding whitespace allowed), or nullopt.
 std::optional<std::int64_t> parse_int(std::string_view text) {
-  text = encoding::trim_ows(text);
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  std::int64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  return v;
+  return encoding::parse_digits(encoding::trim_ows(text));
 }
 
 // A quota reset value: delta seconds, Unix seconds (above 10^9), or an RFC 3339 time.
@@ -157,6 +149,11 @@ std::string endpoint_label(std::string_view target) {
   return out.empty() ? "/" : out;
 }
 
+bool is_wharf_owned_header(std::string_view name) {
+  return std::any_of(kRefusedHeaders.begin(), kRefusedHeaders.end(),
+                     [&](std::string_view h) { return encoding::ascii_iequals(name, h); });
+}
+
 std::string refuse_reason(const Call& call) {
   const std::string_view t = call.target;
   if (t.empty() || t.front() != '/') return "the target must start with '/'";
@@ -189,10 +186,8 @@ std::string refuse_reason(const Call& call) {
     for (unsigned char c : name) {
       if (!is_token_char(c)) return "header names must be HTTP tokens";
     }
-    for (std::string_view refused : kRefusedHeaders) {
-      if (encoding::ascii_iequals(name, refused))
-        return "header " + name + " is set by wharf, not by the caller";
-    }
+    if (is_wharf_owned_header(name))
+      return "header " + name + " is set by wharf, not by the caller";
     for (unsigned char c : value) {
       if (c == '\r' || c == '\n' || c == '\0')
         return "header " + name + " contains a line break or NUL";

@@ -125,6 +125,11 @@ std::string endpoint_label(std::string_view target);
 // filled in from the scheme), or nullopt when it does not parse.
 std::optional<std::array<std::string, 3>> authority_of(const std::string& url);
 
+// Whether a caller may not set header `name` (any case): the transport, the credentials stage
+// and the base URL own Host, Authorization, Proxy-Authorization, Cookie, Content-Length,
+// Transfer-Encoding, Connection, Keep-Alive, TE, Trailer, Upgrade and Expect.
+bool is_wharf_owned_header(std::string_view name);
+
 // Why `call` may not be sent to a provider (see Call::target and Call::headers), or empty.
 std::string refuse_reason(const Call& call);
 

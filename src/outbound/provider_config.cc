@@ -24,16 +24,6 @@ bool has_part(CURLU* u, CURLUPart what) {
 
 }  // namespace
 
-resilience::BreakerPolicy default_provider_breaker() {
-  resilience::BreakerPolicy p;
-  p.failure_rate_threshold = 50.0;
-  p.window_size = 20;
-  p.minimum_calls = 10;
-  p.wait_in_open = std::chrono::seconds(30);
-  p.permitted_calls_in_half_open = 3;
-  return p;
-}
-
 bool valid_base_url(std::string_view url, std::string* why) {
   auto fail = [&](const char* reason) {
     *why = reason;
@@ -81,7 +71,7 @@ std::optional<ProviderConfig> read_provider_config(std::string name, std::string
   if (node["rate_limit"].present())
     p.rate_limit = resilience::read_rate_limit_policy(node["rate_limit"]);
   if (auto r = read_retry_policy(node["retry"])) p.retry = *r;
-  if (auto b = resilience::read_breaker_policy(node["breaker"], default_provider_breaker()))
+  if (auto b = resilience::read_breaker_policy(node["breaker"], resilience::default_peer_breaker()))
     p.breaker = *b;
   auto positive = [](const ConfigNode& n, std::chrono::milliseconds fallback) {
     auto d = n.duration_or(fallback);

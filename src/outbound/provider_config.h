@@ -36,12 +36,12 @@ struct ProviderConfig {
   CredentialsPolicy credentials;
   std::optional<resilience::RateLimitPolicy> rate_limit;  // nullopt: no limit of wharf's own
   RetryPolicy retry;
-  resilience::BreakerPolicy breaker;
+  resilience::BreakerPolicy breaker = resilience::default_peer_breaker();
   std::chrono::milliseconds timeout{10'000};         // per attempt, connect included
   std::chrono::milliseconds connect_timeout{5'000};  // per attempt
   std::size_t max_response_bytes = 10 << 20;
-  std::string ca_file;  // PEM bundle to verify the provider with; empty: the system's CAs
-  long max_connections = 16;       // to the provider at once; more calls queue for a connection
+  std::string ca_file;        // PEM bundle to verify the provider with; empty: the system's CAs
+  long max_connections = 16;  // to the provider at once; more calls queue for a connection
   std::string idempotency_header;  // sent on every POST with one key per logical call
   QuotaHeaders quota;
   // The request log line of every attempt ("outbound call"): true logs each attempt at info,
@@ -54,11 +54,6 @@ struct ProviderDefaults {
   std::string base_url;            // may be empty: then `base_url` is required
   std::string idempotency_header;  // e.g. "Idempotency-Key"
 };
-
-// The defaults every provider starts from when its config does not say: breaker { failure_rate:
-// 50%, window: 20, min_calls: 10, open_for: 30s, half_open_calls: 3 }, retry { max_attempts: 3,
-// base: 1s, cap: 10s }.
-resilience::BreakerPolicy default_provider_breaker();
 
 // Reads one provider:
 //   { kind: stripe, base_url: "https://api.stripe.com/v1", credentials: {...},

@@ -85,6 +85,16 @@ bool is_valid(const BreakerPolicy& p) {
          valid_wait(p.max_wait_in_half_open, true);
 }
 
+BreakerPolicy default_peer_breaker() {
+  BreakerPolicy p;
+  p.failure_rate_threshold = 50;
+  p.window_size = 20;
+  p.minimum_calls = 10;
+  p.wait_in_open = std::chrono::seconds(30);
+  p.permitted_calls_in_half_open = 2;
+  return p;
+}
+
 std::optional<BreakerPolicy> read_breaker_policy(const ConfigNode& node, BreakerPolicy defaults) {
   assert(is_valid(defaults));
   if (!node.present()) return defaults;

@@ -40,6 +40,11 @@ struct BreakerPolicy {
   std::chrono::milliseconds max_wait_in_half_open{0};
 };
 
+// The defaults wharf uses for a remote peer (a forward destination, a provider), tighter than
+// resilience4j's: open after half of the last 20 calls failed (at least 10 calls), probe again
+// after 30 s with 2 calls.
+BreakerPolicy default_peer_breaker();
+
 // Reads a breaker from config, e.g. `breaker: { failure_rate: 50%, window: 20, min_calls: 10,
 // open_for: 30s }`. Every key is optional (absent → its value in `defaults`):
 //   failure_rate, slow_call_rate   a percentage in (0, 100], written 50% or 50 (decimals allowed)

@@ -102,7 +102,7 @@ Destination destination(std::string name, int max_in_flight = 8) {
   d.url = "http://127.0.0.1:1/" + name;
   d.keys.push_back(std::make_shared<const crypto::HmacKey>(crypto::Digest::kSha256, kKey));
   d.max_in_flight = max_in_flight;
-  d.breaker = default_destination_breaker();
+  d.breaker = resilience::default_peer_breaker();
   d.timeout = 1s;
   return d;
 }

@@ -22,13 +22,7 @@ std::optional<VerifyFailure> TimestampWindow::check(std::int64_t ts, std::int64_
 }
 
 std::optional<std::int64_t> parse_unix_seconds(std::string_view text) {
-  if (text.empty() || text.size() > 12) return std::nullopt;
-  std::int64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  return v;
+  return encoding::parse_digits(text, 12);
 }
 
 std::string content_hash_id(std::string_view payload) {

@@ -166,6 +166,46 @@ TEST_F(ProvidersTest, AnthropicAnswersAMessageOrAnEventStream) {
             "authentication_error");
 }
 
+constexpr auto kStreamingMessage =
+    R"({"stream":true,"model":"claude-sonnet-4-5","max_tokens":100,"messages":[{"role":"user","content":"Hi"}]})";
+
+TEST_F(ProvidersTest, AnthropicStreamsOneEventPerChunkAPauseApart) {
+  testing::RecordingStream stream;
+  d_.set_stream(&stream);
+  d_.send(Verb::post, "/v1/messages", kStreamingMessage, "application/json", {{"x-api-key", "k"}});
+  ASSERT_TRUE(stream.head());
+  EXPECT_EQ((*stream.head())[boost::beast::http::field::content_type], "text/event-stream");
+  std::vector<std::string> names;
+  std::string text;
+  boost::json::object message_delta;
+  for (const std::string& chunk : stream.chunks) {
+    ASSERT_TRUE(chunk.starts_with("event: ")) << chunk;
+    ASSERT_TRUE(chunk.ends_with("\n\n")) << chunk;
+    ASSERT_EQ(chunk.find("\n\n"), chunk.size() - 2) << "one event per chunk: " << chunk;
+    std::size_t eol = chunk.find('\n');
+    names.push_back(chunk.substr(7, eol - 7));
+    ASSERT_TRUE(chunk.substr(eol + 1).starts_with("data: "));
+    auto data = boost::json::parse(chunk.substr(eol + 7)).as_object();
+    EXPECT_EQ(std::string(data["type"].as_string()), names.back()) << "data.type names the event";
+    if (names.back() == "content_block_delta") {
+      auto& delta = data["delta"].as_object();
+      EXPECT_EQ(delta["type"], "text_delta");
+      text += delta["text"].as_string();
+    }
+    if (names.back() == "message_delta") message_delta = data;
+  }
+  std::vector<std::string> expected{"message_start", "content_block_start", "ping"};
+  expected.insert(expected.end(), 6, "content_block_delta");
+  expected.insert(expected.end(), {"content_block_stop", "message_delta", "message_stop"});
+  EXPECT_EQ(names, expected);
+  EXPECT_EQ(text, "Hello from the wharf provider simulator.");
+  EXPECT_EQ(message_delta["delta"].as_object()["stop_reason"], "end_turn");
+  EXPECT_GT(message_delta["usage"].as_object()["output_tokens"].as_int64(), 0);
+  for (std::size_t i = 1; i < stream.times.size(); ++i) {
+    EXPECT_GE(stream.times[i] - stream.times[i - 1], std::chrono::milliseconds(15)) << i;
+  }
+}
+
 TEST_F(ProvidersTest, SlackPostsAMessageOrSaysNotAuthed) {
   auto ok = d_.send(Verb::post, "/api/chat.postMessage", R"({"channel":"C123","text":"hi"})",
                     "application/json", {{"Authorization", "Bearer xoxb-1"}});

@@ -220,6 +220,95 @@ TEST_F(ProvidersTest, SlackPostsAMessageOrSaysNotAuthed) {
   EXPECT_EQ(SimulatorDriver::json_of(no_token).as_object()["error"], "not_authed");
 }
 
+TEST_F(ProvidersTest, NeverBounceVerifiesAJobOfAddressesPageByPage) {
+  auto created = SimulatorDriver::json_of(d_.send(Verb::post, "/v4/jobs/create", R"({
+      "key":"secret_nb","input_location":"supplied","auto_parse":true,"auto_start":true,
+      "filename":"leads.csv",
+      "input":[{"id":"1","email":"ada@example.com","name":"Ada"},["invalid.bob@example.com","Bob"],
+               "catchall@corp.example.org","me@disposable-mail.test","disposable@x.io"]})"))
+                     .as_object();
+  ASSERT_EQ(created["status"], "success") << created;
+  std::string job = std::to_string(created["job_id"].as_int64());
+
+  auto status =
+      SimulatorDriver::json_of(d_.send(Verb::get, "/v4/jobs/status?key=secret_nb&job_id=" + job))
+          .as_object();
+  EXPECT_EQ(status["job_status"], "complete");
+  EXPECT_EQ(status["filename"], "leads.csv");
+  auto& total = status["total"].as_object();
+  EXPECT_EQ(total["records"], 5);
+  EXPECT_EQ(total["processed"], 5);
+  EXPECT_EQ(total["valid"], 2);
+  EXPECT_EQ(total["invalid"], 1);
+  EXPECT_EQ(total["catchall"], 1);
+  EXPECT_EQ(total["disposable"], 1);
+
+  auto page = [&](int n) {
+    return SimulatorDriver::json_of(
+               d_.send(Verb::get, "/v4/jobs/results?key=secret_nb&job_id=" + job +
+                                      "&page=" + std::to_string(n) + "&items_per_page=2"))
+        .as_object();
+  };
+  auto first = page(1);
+  EXPECT_EQ(first["status"], "success");
+  EXPECT_EQ(first["total_results"], 5);
+  EXPECT_EQ(first["total_pages"], 3);
+  EXPECT_EQ(first["query"].as_object()["items_per_page"], 2);
+  auto& results = first["results"].as_array();
+  ASSERT_EQ(results.size(), 2u);
+  auto& ada = results[0].as_object();
+  EXPECT_EQ(ada["data"].as_object()["name"], "Ada") << "the row comes back as supplied";
+  auto& verification = ada["verification"].as_object();
+  EXPECT_EQ(verification["result"], "valid");
+  EXPECT_EQ(verification["suggested_correction"], "");
+  EXPECT_EQ(verification["address_info"].as_object()["host"], "example.com");
+  EXPECT_EQ(results[1].as_object()["verification"].as_object()["result"], "invalid");
+  EXPECT_EQ(results[1].as_object()["data"].as_object()["1"], "Bob");
+  auto third = page(3);
+  ASSERT_EQ(third["results"].as_array().size(), 1u);
+  EXPECT_EQ(third["results"].as_array()[0].as_object()["verification"].as_object()["result"],
+            "disposable");
+}
+
+TEST_F(ProvidersTest, NeverBounceChecksOneAddressAndFailsWithHttp200) {
+  auto single =
+      SimulatorDriver::json_of(
+          d_.send(Verb::get, "/v4/single/check?key=k&email=pat%40gmial.com&address_info=1"))
+          .as_object();
+  EXPECT_EQ(single["status"], "success");
+  EXPECT_EQ(single["result"], "invalid");
+  EXPECT_EQ(single["suggested_correction"], "pat@gmail.com");
+  EXPECT_EQ(single["address_info"].as_object()["tld"], "com");
+  auto form = SimulatorDriver::json_of(d_.send(Verb::post, "/v4/single/check",
+                                               "key=k&email=catchall%40x.com",
+                                               "application/x-www-form-urlencoded"))
+                  .as_object();
+  EXPECT_EQ(form["result"], "catchall");
+
+  auto no_key = d_.send(Verb::get, "/v4/single/check?email=a%40b.com");
+  EXPECT_EQ(no_key.result(), Status::ok) << "NeverBounce reports failures with HTTP 200";
+  auto failure = SimulatorDriver::json_of(no_key).as_object();
+  EXPECT_EQ(failure["status"], "auth_failure");
+  EXPECT_EQ(failure["message"], "Invalid API key");
+  EXPECT_EQ(SimulatorDriver::json_of(d_.send(Verb::get, "/v4/jobs/status?key=k&job_id=999"))
+                .as_object()["status"],
+            "general_failure");
+
+  // Without auto_start the job waits for /v4/jobs/start.
+  auto created = SimulatorDriver::json_of(
+                     d_.send(Verb::post, "/v4/jobs/create",
+                             R"({"key":"k","input_location":"supplied","input":["a@b.com"]})"))
+                     .as_object();
+  std::string job = std::to_string(created["job_id"].as_int64());
+  auto status = [&] {
+    return SimulatorDriver::json_of(d_.send(Verb::get, "/v4/jobs/status?key=k&job_id=" + job))
+        .as_object()["job_status"];
+  };
+  EXPECT_EQ(status(), "waiting");
+  d_.send(Verb::post, "/v4/jobs/start", R"({"key":"k","job_id":)" + job + "}");
+  EXPECT_EQ(status(), "complete");
+}
+
 TEST_F(ProvidersTest, UnknownRouteIs404) {
   EXPECT_EQ(d_.send(Verb::get, "/v1/nothing").result(), Status::not_found);
 }

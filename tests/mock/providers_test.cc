@@ -1,6 +1,9 @@
 // Each simulated provider: its happy path and one error, in the real API's shapes.
 #include <gtest/gtest.h>
 
+#include <set>
+
+#include "core/encoding.h"
 #include "simulator_driver.h"
 
 namespace wharf::mock {
@@ -307,6 +310,90 @@ TEST_F(ProvidersTest, NeverBounceChecksOneAddressAndFailsWithHttp200) {
   EXPECT_EQ(status(), "waiting");
   d_.send(Verb::post, "/v4/jobs/start", R"({"key":"k","job_id":)" + job + "}");
   EXPECT_EQ(status(), "complete");
+}
+
+boost::json::object google_error_of(const http::Response& res) {
+  return SimulatorDriver::json_of(res).as_object()["error"].as_object();
+}
+
+TEST_F(ProvidersTest, GmailSendsARawMessage) {
+  std::string raw = encoding::base64url_encode(
+      "From: me@example.com\r\nTo: you@example.com\r\nSubject: Hi\r\n\r\nHello?\r\n");
+  auto sent = d_.send(Verb::post, "/gmail/v1/users/me/messages/send", R"({"raw":")" + raw + "\"}",
+                      "application/json", {{"Authorization", "Bearer ya29.token"}});
+  ASSERT_EQ(sent.result(), Status::ok) << sent.body();
+  auto message = SimulatorDriver::json_of(sent).as_object();
+  EXPECT_EQ(message["id"].as_string().size(), 16u);
+  EXPECT_EQ(message["threadId"], message["id"]);
+  EXPECT_EQ(message["labelIds"], boost::json::array{"SENT"});
+  auto reply = SimulatorDriver::json_of(
+                   d_.send(Verb::post, "/gmail/v1/users/me/messages/send",
+                           R"({"raw":")" + raw + R"(","threadId":"18c0000000000001"})",
+                           "application/json", {{"Authorization", "Bearer ya29.token"}}))
+                   .as_object();
+  EXPECT_EQ(reply["threadId"], "18c0000000000001");
+  EXPECT_NE(reply["id"], message["id"]);
+
+  auto anonymous =
+      d_.send(Verb::post, "/gmail/v1/users/me/messages/send", R"({"raw":")" + raw + "\"}");
+  EXPECT_EQ(anonymous.result(), Status::unauthorized);
+  auto unauthenticated = google_error_of(anonymous);
+  EXPECT_EQ(unauthenticated["code"], 401);
+  EXPECT_EQ(unauthenticated["status"], "UNAUTHENTICATED");
+
+  for (std::string body :
+       {std::string("{}"), std::string(R"({"raw":"not base64url!"})"),
+        R"({"raw":")" + encoding::base64url_encode("Subject: x\r\n\r\nx") + "\"}"}) {
+    auto bad = d_.send(Verb::post, "/gmail/v1/users/me/messages/send", body, "application/json",
+                       {{"Authorization", "Bearer ya29.token"}});
+    EXPECT_EQ(bad.result(), Status::bad_request) << body;
+    EXPECT_EQ(google_error_of(bad)["status"], "INVALID_ARGUMENT") << body;
+  }
+}
+
+TEST_F(ProvidersTest, GoogleCalendarPagesThroughEventsWithTokens) {
+  auto list = [&](const std::string& query) {
+    return d_.send(Verb::get, "/calendar/v3/calendars/primary/events" + query, {},
+                   "application/json", {{"Authorization", "Bearer ya29.token"}});
+  };
+  std::vector<std::string> ids;
+  std::string token;
+  int pages = 0;
+  for (;;) {
+    auto res = list("?maxResults=10&singleEvents=true" +
+                    (token.empty() ? "" : "&pageToken=" + encoding::url_encode(token)));
+    ASSERT_EQ(res.result(), Status::ok) << res.body();
+    auto body = SimulatorDriver::json_of(res).as_object();
+    ++pages;
+    EXPECT_EQ(body["kind"], "calendar#events");
+    for (const auto& item : body["items"].as_array()) {
+      auto& event = item.as_object();
+      EXPECT_EQ(event.at("kind"), "calendar#event");
+      EXPECT_TRUE(event.at("start").as_object().contains("dateTime"));
+      ids.emplace_back(event.at("id").as_string());
+    }
+    bool last = !body.contains("nextPageToken");
+    EXPECT_EQ(body.contains("nextSyncToken"), last) << "a sync token on the last page only";
+    if (last) break;
+    token = body["nextPageToken"].as_string();
+    ASSERT_LT(pages, 10);
+  }
+  EXPECT_EQ(pages, 3);
+  ASSERT_EQ(ids.size(), 25u);
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 25u) << "no event twice";
+
+  auto all = SimulatorDriver::json_of(list("")).as_object();
+  EXPECT_EQ(all["items"].as_array().size(), 25u) << "default maxResults is 250";
+  auto later = SimulatorDriver::json_of(list("?timeMin=2030-01-27T00:00:00Z")).as_object();
+  EXPECT_EQ(later["items"].as_array().size(), 5u);
+  EXPECT_EQ(later["items"].as_array()[0].as_object()["start"].as_object()["dateTime"],
+            "2030-01-27T09:00:00Z");
+
+  EXPECT_EQ(list("?pageToken=nope").result(), Status::bad_request);
+  EXPECT_EQ(google_error_of(list("?maxResults=0"))["status"], "INVALID_ARGUMENT");
+  EXPECT_EQ(list("?timeMin=yesterday").result(), Status::bad_request);
+  auto anonymous = d_.send(Verb::get, "/calendar/v3/calendars/primary/events");
+  EXPECT_EQ(anonymous.result(), Status::unauthorized);
 }
 
 TEST_F(ProvidersTest, UnknownRouteIs404) {

@@ -25,8 +25,9 @@ http::Response nb_failure(std::string_view status, std::string_view message) {
       json::object{{"status", status}, {"message", message}, {"execution_time", kExecutionTimeMs}});
 }
 
-http::Response nb_success(json::object body) {
-  body.emplace("status", "success");
+http::Response nb_success(json::object fields) {
+  json::object body{{"status", "success"}};
+  for (auto& [k, v] : fields) body[k] = std::move(v);
   body["execution_time"] = kExecutionTimeMs;
   return http::json_response(Status::ok, body);
 }

@@ -88,8 +88,9 @@ int run_mock(const http::ServerOptions& options, int threads) {
 void register_mock_command(CLI::App& root, int* exit_code) {
   auto* cmd = root.add_subcommand(
       "mock",
-      "Run the provider simulator (Stripe, SendGrid, Apollo, Anthropic, Slack) with fault "
-      "injection until SIGTERM/SIGINT; control API under /_mock/ (docs/mock.md)");
+      "Run the provider simulator (Stripe, SendGrid, Apollo, Anthropic, Slack, NeverBounce, "
+      "Gmail, Google Calendar) with fault injection until SIGTERM/SIGINT; control API under "
+      "/_mock/ (docs/mock.md)");
   auto listen = std::make_shared<std::string>("127.0.0.1:8090");
   auto threads = std::make_shared<int>(2);
   cmd->add_option("-l,--listen", *listen, "HOST:PORT to listen on (port 0: any free port)")

@@ -12,6 +12,7 @@ json::object FaultRule::to_json() const {
   out["times"] = times ? json::value(*times) : json::value(nullptr);
   if (reset) out["reset"] = true;
   if (timeout) out["timeout"] = true;
+  if (stream_delay) out["stream_delay_ms"] = stream_delay->count();
   return out;
 }
 
@@ -46,6 +47,11 @@ Result<FaultRule> parse_fault_rule(const json::value& value) {
     } else if (key == "latency_ms") {
       if (!v.is_int64() || v.as_int64() < 0) return bad("latency_ms: a number >= 0");
       rule.latency = std::chrono::milliseconds(v.as_int64());
+    } else if (key == "stream_delay_ms") {
+      if (!v.is_int64() || v.as_int64() < 0 || v.as_int64() > 60'000) {
+        return bad("stream_delay_ms: a number 0..60000");
+      }
+      rule.stream_delay = std::chrono::milliseconds(v.as_int64());
     } else if (key == "times") {
       if (v.is_null()) continue;
       if (!v.is_int64() || v.as_int64() < 1) return bad("times: a number >= 1 (or absent)");
@@ -57,8 +63,9 @@ Result<FaultRule> parse_fault_rule(const json::value& value) {
       return bad("unknown field " + std::string(key));
     }
   }
-  if (!rule.status && !rule.reset && !rule.timeout && rule.latency.count() == 0) {
-    return bad("the rule does nothing: give status, latency_ms, reset or timeout");
+  if (!rule.status && !rule.reset && !rule.timeout && rule.latency.count() == 0 &&
+      !rule.stream_delay) {
+    return bad("the rule does nothing: give status, latency_ms, reset, timeout or stream_delay_ms");
   }
   return rule;
 }

@@ -26,11 +26,15 @@ struct FaultRule {
   std::optional<int> times;              // uses left; nullopt: forever
   bool reset = false;                    // close the connection without answering
   bool timeout = false;                  // never answer
+  // The pause between the events of a text/event-stream answer (Anthropic's "stream": true);
+  // nullopt: the Simulator's default.
+  std::optional<std::chrono::milliseconds> stream_delay;
 
   boost::json::object to_json() const;
 };
 
-// Reads {"route", "status", "retry_after", "body", "latency_ms", "times", "reset", "timeout"}.
+// Reads {"route", "status", "retry_after", "body", "latency_ms", "times", "reset", "timeout",
+// "stream_delay_ms"}.
 // Errc::kInvalidArgument naming the field when one is missing (route) or of the wrong type, the
 // status is not 100..599, times < 1, or the rule would do nothing.
 Result<FaultRule> parse_fault_rule(const boost::json::value& json);

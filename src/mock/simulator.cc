@@ -48,7 +48,9 @@ asio::awaitable<http::Response> Simulator::handle(http::Request& req) {
 
   std::int64_t seq = journal_.record(req, path, query, clock_.now_ms());
   std::string_view method = req.method_string();
+  std::chrono::milliseconds stream_delay = kDefaultStreamDelay;
   if (auto fault = faults_.take(method, path)) {
+    if (fault->stream_delay) stream_delay = *fault->stream_delay;
     if (fault->latency.count() > 0) co_await sleep_for(fault->latency);
     if (fault->reset) {
       journal_.record_outcome(seq, 0, {{"fault", fault->id}, {"reset", true}});
@@ -87,7 +89,29 @@ asio::awaitable<http::Response> Simulator::handle(http::Request& req) {
     journal_.record_outcome(seq, 429, {{"rate_limited", true}});
     co_return res;
   }
-  co_return provide(req, path, query, seq);
+  http::Response res = provide(req, path, query, seq);
+  if (req.stream && res[boost::beast::http::field::content_type].starts_with("text/event-stream")) {
+    // Outside the providers' mutex: the pauses must not hold up other requests.
+    co_await send_events(req, res, stream_delay);
+  }
+  co_return res;
+}
+
+asio::awaitable<void> Simulator::send_events(http::Request& req, const http::Response& res,
+                                             std::chrono::milliseconds delay) {
+  if (!co_await req.stream->begin(res)) co_return;
+  std::string_view rest = res.body();
+  bool first = true;
+  while (!rest.empty()) {
+    // Each event ends with a blank line; whatever follows the last one goes as it is.
+    std::size_t end = rest.find("\n\n");
+    std::size_t size = end == std::string_view::npos ? rest.size() : end + 2;
+    if (!first && delay.count() > 0) co_await sleep_for(delay);
+    first = false;
+    std::string_view event = rest.substr(0, size);
+    if (!co_await req.stream->write(event)) co_return;  // the client is gone
+    rest.remove_prefix(size);
+  }
 }
 
 http::Response Simulator::provide(http::Request& req, std::string_view path, std::string_view query,

@@ -112,4 +112,31 @@ describe('wharf mock', () => {
     assert.equal(events.at(-1), 'message_stop');
     assert.ok(events.filter((e) => e === 'content_block_delta').length >= 2);
   });
+
+  // The events arrive one by one, a pause apart (a stream_delay_ms rule sets the pause).
+  it('paces the Anthropic event stream chunk by chunk', async () => {
+    await mock.addFault({ route: 'POST /v1/messages', stream_delay_ms: 60, times: 1 });
+    const started = Date.now();
+    const res = await fetch(`${mock.baseUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'sk-ant-x', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Hi' }] }),
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('transfer-encoding'), 'chunked');
+    const arrivals = [];
+    let text = '';
+    const decoder = new TextDecoder();
+    for await (const piece of res.body) {
+      text += decoder.decode(piece, { stream: true });
+      arrivals.push({ at: Date.now() - started, events: (text.match(/^event: /gm) || []).length });
+    }
+    const events = [...text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
+    assert.equal(events.length, 12, text);
+    assert.equal(events.at(-1), 'message_stop');
+    const firstEvent = arrivals.find((a) => a.events >= 1);
+    assert.ok(firstEvent.events < events.length, `all ${events.length} events arrived at once`);
+    assert.ok(arrivals.length >= 6, `only ${arrivals.length} reads`);
+    assert.ok(arrivals.at(-1).at - firstEvent.at >= 11 * 60 - 20, `stream took ${arrivals.at(-1).at - firstEvent.at} ms`);
+  });
 });

@@ -1,6 +1,9 @@
 // Each simulated provider: its happy path and one error, in the real API's shapes.
 #include <gtest/gtest.h>
 
+#include <set>
+
+#include "core/encoding.h"
 #include "simulator_driver.h"
 
 namespace wharf::mock {
@@ -166,6 +169,46 @@ TEST_F(ProvidersTest, AnthropicAnswersAMessageOrAnEventStream) {
             "authentication_error");
 }
 
+constexpr auto kStreamingMessage =
+    R"({"stream":true,"model":"claude-sonnet-4-5","max_tokens":100,"messages":[{"role":"user","content":"Hi"}]})";
+
+TEST_F(ProvidersTest, AnthropicStreamsOneEventPerChunkAPauseApart) {
+  testing::RecordingStream stream;
+  d_.set_stream(&stream);
+  d_.send(Verb::post, "/v1/messages", kStreamingMessage, "application/json", {{"x-api-key", "k"}});
+  ASSERT_TRUE(stream.head());
+  EXPECT_EQ((*stream.head())[boost::beast::http::field::content_type], "text/event-stream");
+  std::vector<std::string> names;
+  std::string text;
+  boost::json::object message_delta;
+  for (const std::string& chunk : stream.chunks) {
+    ASSERT_TRUE(chunk.starts_with("event: ")) << chunk;
+    ASSERT_TRUE(chunk.ends_with("\n\n")) << chunk;
+    ASSERT_EQ(chunk.find("\n\n"), chunk.size() - 2) << "one event per chunk: " << chunk;
+    std::size_t eol = chunk.find('\n');
+    names.push_back(chunk.substr(7, eol - 7));
+    ASSERT_TRUE(chunk.substr(eol + 1).starts_with("data: "));
+    auto data = boost::json::parse(chunk.substr(eol + 7)).as_object();
+    EXPECT_EQ(std::string(data["type"].as_string()), names.back()) << "data.type names the event";
+    if (names.back() == "content_block_delta") {
+      auto& delta = data["delta"].as_object();
+      EXPECT_EQ(delta["type"], "text_delta");
+      text += delta["text"].as_string();
+    }
+    if (names.back() == "message_delta") message_delta = data;
+  }
+  std::vector<std::string> expected{"message_start", "content_block_start", "ping"};
+  expected.insert(expected.end(), 6, "content_block_delta");
+  expected.insert(expected.end(), {"content_block_stop", "message_delta", "message_stop"});
+  EXPECT_EQ(names, expected);
+  EXPECT_EQ(text, "Hello from the wharf provider simulator.");
+  EXPECT_EQ(message_delta["delta"].as_object()["stop_reason"], "end_turn");
+  EXPECT_GT(message_delta["usage"].as_object()["output_tokens"].as_int64(), 0);
+  for (std::size_t i = 1; i < stream.times.size(); ++i) {
+    EXPECT_GE(stream.times[i] - stream.times[i - 1], std::chrono::milliseconds(15)) << i;
+  }
+}
+
 TEST_F(ProvidersTest, SlackPostsAMessageOrSaysNotAuthed) {
   auto ok = d_.send(Verb::post, "/api/chat.postMessage", R"({"channel":"C123","text":"hi"})",
                     "application/json", {{"Authorization", "Bearer xoxb-1"}});
@@ -178,6 +221,179 @@ TEST_F(ProvidersTest, SlackPostsAMessageOrSaysNotAuthed) {
   auto no_token = d_.send(Verb::post, "/api/chat.postMessage", R"({"channel":"C1","text":"x"})");
   EXPECT_EQ(no_token.result(), Status::ok) << "Slack reports errors with HTTP 200";
   EXPECT_EQ(SimulatorDriver::json_of(no_token).as_object()["error"], "not_authed");
+}
+
+TEST_F(ProvidersTest, NeverBounceVerifiesAJobOfAddressesPageByPage) {
+  auto created = SimulatorDriver::json_of(d_.send(Verb::post, "/v4/jobs/create", R"({
+      "key":"secret_nb","input_location":"supplied","auto_parse":true,"auto_start":true,
+      "filename":"leads.csv",
+      "input":[{"id":"1","email":"ada@example.com","name":"Ada"},["invalid.bob@example.com","Bob"],
+               "catchall@corp.example.org","me@disposable-mail.test","disposable@x.io"]})"))
+                     .as_object();
+  ASSERT_EQ(created["status"], "success") << created;
+  std::string job = std::to_string(created["job_id"].as_int64());
+
+  auto status =
+      SimulatorDriver::json_of(d_.send(Verb::get, "/v4/jobs/status?key=secret_nb&job_id=" + job))
+          .as_object();
+  EXPECT_EQ(status["job_status"], "complete");
+  EXPECT_EQ(status["filename"], "leads.csv");
+  auto& total = status["total"].as_object();
+  EXPECT_EQ(total["records"], 5);
+  EXPECT_EQ(total["processed"], 5);
+  EXPECT_EQ(total["valid"], 2);
+  EXPECT_EQ(total["invalid"], 1);
+  EXPECT_EQ(total["catchall"], 1);
+  EXPECT_EQ(total["disposable"], 1);
+
+  auto page = [&](int n) {
+    return SimulatorDriver::json_of(
+               d_.send(Verb::get, "/v4/jobs/results?key=secret_nb&job_id=" + job +
+                                      "&page=" + std::to_string(n) + "&items_per_page=2"))
+        .as_object();
+  };
+  auto first = page(1);
+  EXPECT_EQ(first["status"], "success");
+  EXPECT_EQ(first["total_results"], 5);
+  EXPECT_EQ(first["total_pages"], 3);
+  EXPECT_EQ(first["query"].as_object()["items_per_page"], 2);
+  auto& results = first["results"].as_array();
+  ASSERT_EQ(results.size(), 2u);
+  auto& ada = results[0].as_object();
+  EXPECT_EQ(ada["data"].as_object()["name"], "Ada") << "the row comes back as supplied";
+  auto& verification = ada["verification"].as_object();
+  EXPECT_EQ(verification["result"], "valid");
+  EXPECT_EQ(verification["suggested_correction"], "");
+  EXPECT_EQ(verification["address_info"].as_object()["host"], "example.com");
+  EXPECT_EQ(results[1].as_object()["verification"].as_object()["result"], "invalid");
+  EXPECT_EQ(results[1].as_object()["data"].as_object()["1"], "Bob");
+  auto third = page(3);
+  ASSERT_EQ(third["results"].as_array().size(), 1u);
+  EXPECT_EQ(third["results"].as_array()[0].as_object()["verification"].as_object()["result"],
+            "disposable");
+}
+
+TEST_F(ProvidersTest, NeverBounceChecksOneAddressAndFailsWithHttp200) {
+  auto single =
+      SimulatorDriver::json_of(
+          d_.send(Verb::get, "/v4/single/check?key=k&email=pat%40gmial.com&address_info=1"))
+          .as_object();
+  EXPECT_EQ(single["status"], "success");
+  EXPECT_EQ(single["result"], "invalid");
+  EXPECT_EQ(single["suggested_correction"], "pat@gmail.com");
+  EXPECT_EQ(single["address_info"].as_object()["tld"], "com");
+  auto form = SimulatorDriver::json_of(d_.send(Verb::post, "/v4/single/check",
+                                               "key=k&email=catchall%40x.com",
+                                               "application/x-www-form-urlencoded"))
+                  .as_object();
+  EXPECT_EQ(form["result"], "catchall");
+
+  auto no_key = d_.send(Verb::get, "/v4/single/check?email=a%40b.com");
+  EXPECT_EQ(no_key.result(), Status::ok) << "NeverBounce reports failures with HTTP 200";
+  auto failure = SimulatorDriver::json_of(no_key).as_object();
+  EXPECT_EQ(failure["status"], "auth_failure");
+  EXPECT_EQ(failure["message"], "Invalid API key");
+  EXPECT_EQ(SimulatorDriver::json_of(d_.send(Verb::get, "/v4/jobs/status?key=k&job_id=999"))
+                .as_object()["status"],
+            "general_failure");
+
+  // Without auto_start the job waits for /v4/jobs/start.
+  auto created = SimulatorDriver::json_of(
+                     d_.send(Verb::post, "/v4/jobs/create",
+                             R"({"key":"k","input_location":"supplied","input":["a@b.com"]})"))
+                     .as_object();
+  std::string job = std::to_string(created["job_id"].as_int64());
+  auto status = [&] {
+    return SimulatorDriver::json_of(d_.send(Verb::get, "/v4/jobs/status?key=k&job_id=" + job))
+        .as_object()["job_status"];
+  };
+  EXPECT_EQ(status(), "waiting");
+  d_.send(Verb::post, "/v4/jobs/start", R"({"key":"k","job_id":)" + job + "}");
+  EXPECT_EQ(status(), "complete");
+}
+
+boost::json::object google_error_of(const http::Response& res) {
+  return SimulatorDriver::json_of(res).as_object()["error"].as_object();
+}
+
+TEST_F(ProvidersTest, GmailSendsARawMessage) {
+  std::string raw = encoding::base64url_encode(
+      "From: me@example.com\r\nTo: you@example.com\r\nSubject: Hi\r\n\r\nHello?\r\n");
+  auto sent = d_.send(Verb::post, "/gmail/v1/users/me/messages/send", R"({"raw":")" + raw + "\"}",
+                      "application/json", {{"Authorization", "Bearer ya29.token"}});
+  ASSERT_EQ(sent.result(), Status::ok) << sent.body();
+  auto message = SimulatorDriver::json_of(sent).as_object();
+  EXPECT_EQ(message["id"].as_string().size(), 16u);
+  EXPECT_EQ(message["threadId"], message["id"]);
+  EXPECT_EQ(message["labelIds"], boost::json::array{"SENT"});
+  auto reply = SimulatorDriver::json_of(
+                   d_.send(Verb::post, "/gmail/v1/users/me/messages/send",
+                           R"({"raw":")" + raw + R"(","threadId":"18c0000000000001"})",
+                           "application/json", {{"Authorization", "Bearer ya29.token"}}))
+                   .as_object();
+  EXPECT_EQ(reply["threadId"], "18c0000000000001");
+  EXPECT_NE(reply["id"], message["id"]);
+
+  auto anonymous =
+      d_.send(Verb::post, "/gmail/v1/users/me/messages/send", R"({"raw":")" + raw + "\"}");
+  EXPECT_EQ(anonymous.result(), Status::unauthorized);
+  auto unauthenticated = google_error_of(anonymous);
+  EXPECT_EQ(unauthenticated["code"], 401);
+  EXPECT_EQ(unauthenticated["status"], "UNAUTHENTICATED");
+
+  for (std::string body :
+       {std::string("{}"), std::string(R"({"raw":"not base64url!"})"),
+        R"({"raw":")" + encoding::base64url_encode("Subject: x\r\n\r\nx") + "\"}"}) {
+    auto bad = d_.send(Verb::post, "/gmail/v1/users/me/messages/send", body, "application/json",
+                       {{"Authorization", "Bearer ya29.token"}});
+    EXPECT_EQ(bad.result(), Status::bad_request) << body;
+    EXPECT_EQ(google_error_of(bad)["status"], "INVALID_ARGUMENT") << body;
+  }
+}
+
+TEST_F(ProvidersTest, GoogleCalendarPagesThroughEventsWithTokens) {
+  auto list = [&](const std::string& query) {
+    return d_.send(Verb::get, "/calendar/v3/calendars/primary/events" + query, {},
+                   "application/json", {{"Authorization", "Bearer ya29.token"}});
+  };
+  std::vector<std::string> ids;
+  std::string token;
+  int pages = 0;
+  for (;;) {
+    auto res = list("?maxResults=10&singleEvents=true" +
+                    (token.empty() ? "" : "&pageToken=" + encoding::url_encode(token)));
+    ASSERT_EQ(res.result(), Status::ok) << res.body();
+    auto body = SimulatorDriver::json_of(res).as_object();
+    ++pages;
+    EXPECT_EQ(body["kind"], "calendar#events");
+    for (const auto& item : body["items"].as_array()) {
+      auto& event = item.as_object();
+      EXPECT_EQ(event.at("kind"), "calendar#event");
+      EXPECT_TRUE(event.at("start").as_object().contains("dateTime"));
+      ids.emplace_back(event.at("id").as_string());
+    }
+    bool last = !body.contains("nextPageToken");
+    EXPECT_EQ(body.contains("nextSyncToken"), last) << "a sync token on the last page only";
+    if (last) break;
+    token = body["nextPageToken"].as_string();
+    ASSERT_LT(pages, 10);
+  }
+  EXPECT_EQ(pages, 3);
+  ASSERT_EQ(ids.size(), 25u);
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 25u) << "no event twice";
+
+  auto all = SimulatorDriver::json_of(list("")).as_object();
+  EXPECT_EQ(all["items"].as_array().size(), 25u) << "default maxResults is 250";
+  auto later = SimulatorDriver::json_of(list("?timeMin=2030-01-27T00:00:00Z")).as_object();
+  EXPECT_EQ(later["items"].as_array().size(), 5u);
+  EXPECT_EQ(later["items"].as_array()[0].as_object()["start"].as_object()["dateTime"],
+            "2030-01-27T09:00:00Z");
+
+  EXPECT_EQ(list("?pageToken=nope").result(), Status::bad_request);
+  EXPECT_EQ(google_error_of(list("?maxResults=0"))["status"], "INVALID_ARGUMENT");
+  EXPECT_EQ(list("?timeMin=yesterday").result(), Status::bad_request);
+  auto anonymous = d_.send(Verb::get, "/calendar/v3/calendars/primary/events");
+  EXPECT_EQ(anonymous.result(), Status::unauthorized);
 }
 
 TEST_F(ProvidersTest, UnknownRouteIs404) {

@@ -76,6 +76,39 @@ TEST_F(SimulatorTest, LatencyDelaysTheAnswer) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(60));
 }
 
+constexpr auto kStreamingMessage =
+    R"({"stream":true,"model":"m","max_tokens":10,"messages":[{"role":"user","content":"Hi"}]})";
+
+TEST_F(SimulatorTest, StreamDelayRuleSetsThePauseBetweenEvents) {
+  auto rule = add_fault(R"({"route":"POST /v1/messages","stream_delay_ms":70,"times":1})");
+  ASSERT_EQ(rule.result(), Status::created) << rule.body();
+  EXPECT_EQ(SimulatorDriver::json_of(rule).as_object()["stream_delay_ms"], 70);
+  testing::RecordingStream slow;
+  d_.set_stream(&slow);
+  d_.send(Verb::post, "/v1/messages", kStreamingMessage, "application/json", {{"x-api-key", "k"}});
+  ASSERT_GE(slow.times.size(), 3u);
+  EXPECT_GE(slow.times[2] - slow.times[1], std::chrono::milliseconds(70));
+
+  // The rule is used up: the default pause again, well under the rule's.
+  testing::RecordingStream fast;
+  d_.set_stream(&fast);
+  d_.send(Verb::post, "/v1/messages", kStreamingMessage, "application/json", {{"x-api-key", "k"}});
+  ASSERT_EQ(fast.chunks.size(), slow.chunks.size());
+  EXPECT_LT(fast.times.back() - fast.times.front(), slow.times.back() - slow.times.front());
+}
+
+TEST_F(SimulatorTest, StreamingStopsWhenTheClientIsGone) {
+  testing::RecordingStream stream;
+  stream.fail_after = 2;
+  d_.set_stream(&stream);
+  auto start = std::chrono::steady_clock::now();
+  d_.send(Verb::post, "/v1/messages", kStreamingMessage, "application/json", {{"x-api-key", "k"}});
+  EXPECT_EQ(stream.chunks.size(), 2u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100))
+      << "no pauses after a failed write";
+  EXPECT_EQ(journal()[0].as_object()["status"], 200);
+}
+
 TEST_F(SimulatorTest, ResetFaultAbortsTheConnection) {
   add_fault(R"({"route":"/v3/mail/send","reset":true,"times":1})");
   EXPECT_THROW(mail(), http::ConnectionAbort);
@@ -90,6 +123,7 @@ TEST_F(SimulatorTest, InvalidFaultRulesAreRefusedNamingTheField) {
   EXPECT_EQ(add_fault(R"({"route":"/x"})").result(), Status::bad_request);
   EXPECT_EQ(add_fault(R"({"route":"/x","status":503,"colour":1})").result(), Status::bad_request);
   EXPECT_EQ(add_fault("not json").result(), Status::bad_request);
+  EXPECT_EQ(add_fault(R"({"route":"/x","stream_delay_ms":-1})").result(), Status::bad_request);
 }
 
 TEST_F(SimulatorTest, RateLimitAnswers429WithRetryAfterUntilTheWindowEnds) {

@@ -1,6 +1,7 @@
-// The simulated Anthropic: POST /v1/messages, a Messages API response, or with "stream": true the
-// whole text/event-stream (message_start ... message_stop) in one body: http::Server writes a
-// response at once, so the events arrive together rather than one by one.
+// The simulated Anthropic: POST /v1/messages, a Messages API response, or with "stream": true a
+// text/event-stream (message_start, content_block_start, ping, content_block_delta (one per word),
+// content_block_stop, message_delta, message_stop) as one body, which the Simulator sends one
+// event per chunk, a pause apart, when the server can stream.
 #pragma once
 
 #include <memory>

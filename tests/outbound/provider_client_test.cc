@@ -249,8 +249,9 @@ TEST_F(ProviderClientTest, CallersOverTheLimitWaitWithinMaxWait) {
 
 TEST_F(ProviderClientTest, RefusesTargetsAndHeadersThatCouldLeaveTheBaseUrl) {
   client("{}");
-  for (std::string target : {"//evil.example/x", "@evil.example/x", "evil", "/../admin",
-                             "/v1/%2e%2e/admin", "/v1/..%2fadmin", "/v1/.%5C", "/v1/./x", "/a b", "/x#frag", "/x\\y"}) {
+  for (std::string target :
+       {"//evil.example/x", "@evil.example/x", "evil", "/../admin", "/v1/%2e%2e/admin",
+        "/v1/..%2fadmin", "/v1/.%5C", "/v1/./x", "/a b", "/x#frag", "/x\\y"}) {
     CallResult r = call(Call{.method = "GET", .target = target});
     ASSERT_FALSE(r) << target;
     EXPECT_EQ(r.error().kind, CallErrorKind::kRefused) << target;
@@ -284,11 +285,12 @@ TEST_F(ProviderClientTest, PutsAnApiKeyInTheQueryAndStreamsASuccessfulBody) {
 }
 
 TEST_F(ProviderClientTest, ATransportErrorComesBackAsOneAfterTheRetries) {
-  // A port nothing listens on.
+  // A port held (bound, so no other test can take it) but not listening: connections are refused.
   asio::io_context ioc;
-  asio::ip::tcp::acceptor a(ioc, {asio::ip::address_v4::loopback(), 0});
+  asio::ip::tcp::acceptor a(ioc);
+  a.open(asio::ip::tcp::v4());
+  a.bind({asio::ip::address_v4::loopback(), 0});
   const auto port = a.local_endpoint().port();
-  a.close();
   client_.emplace(config_for("http://127.0.0.1:" + std::to_string(port),
                              "retry: { max_attempts: 2, base: 10ms, cap: 10ms }"),
                   io_.ioc().get_executor(), metrics_);

@@ -249,8 +249,9 @@ TEST_F(ProviderClientTest, CallersOverTheLimitWaitWithinMaxWait) {
 
 TEST_F(ProviderClientTest, RefusesTargetsAndHeadersThatCouldLeaveTheBaseUrl) {
   client("{}");
-  for (std::string target : {"//evil.example/x", "@evil.example/x", "evil", "/../admin",
-                             "/v1/%2e%2e/admin", "/v1/..%2fadmin", "/v1/.%5C", "/v1/./x", "/a b", "/x#frag", "/x\\y"}) {
+  for (std::string target :
+       {"//evil.example/x", "@evil.example/x", "evil", "/../admin", "/v1/%2e%2e/admin",
+        "/v1/..%2fadmin", "/v1/.%5C", "/v1/./x", "/a b", "/x#frag", "/x\\y"}) {
     CallResult r = call(Call{.method = "GET", .target = target});
     ASSERT_FALSE(r) << target;
     EXPECT_EQ(r.error().kind, CallErrorKind::kRefused) << target;

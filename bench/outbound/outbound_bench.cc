@@ -4,8 +4,8 @@
 // credentials, retry decision, metrics, request log). N coroutines on one io_context loop for
 // --warmup + --duration seconds; the latency of every call that starts after the warm-up and
 // ends before the deadline is kept. Prints one JSON line; exits 1 when any call failed (a
-// transport error, a CallError or another status than --expect-status), which makes the run
-// invalid, and 2 on bad arguments.
+// transport error, a CallError, another status than --expect-status, or an attempt the pipeline
+// retried), which makes the run invalid, and 2 on bad arguments.
 //
 // bench/outbound/run drives it; see bench/README.md.
 #include <fmt/format.h>
@@ -228,6 +228,13 @@ int run(const BenchOptions& o) {
     errors += s.errors;
     if (first_error.empty()) first_error = s.first_error;
   }
+  // A retried attempt is a failure the caller never sees: count it against the run too.
+  const std::uint64_t retries =
+      provider
+          ? metrics.counter("wharf_provider_retries_total", "", {{"provider", "bench"}}).value()
+          : 0;
+  errors += static_cast<std::int64_t>(retries);
+  if (retries > 0 && first_error.empty()) first_error = "the pipeline retried an attempt";
   std::sort(all.begin(), all.end());
   const double rate = static_cast<double>(all.size()) / o.duration_s;
   // Formatted by hand: Boost.JSON writes every double in exponent form ("1.2E4").
@@ -236,10 +243,10 @@ int run(const BenchOptions& o) {
   std::string line = fmt::format(
       "{{\"mode\":\"{}\",\"concurrency\":{},\"threads\":{},\"log\":{},\"seconds\":{},"
       "\"calls\":{},\"calls_per_s\":{:.0f},\"p50_us\":{},\"p90_us\":{},\"p99_us\":{},"
-      "\"max_us\":{},\"cpu_us_per_call\":{:.1f},\"errors\":{}",
+      "\"max_us\":{},\"cpu_us_per_call\":{:.1f},\"errors\":{},\"retries\":{}",
       o.mode, o.concurrency, o.threads, o.log, o.duration_s, all.size(), rate,
       percentile(all, 0.50), percentile(all, 0.90), percentile(all, 0.99),
-      all.empty() ? 0 : all.back(), cpu_per_call, errors);
+      all.empty() ? 0 : all.back(), cpu_per_call, errors, retries);
   if (!first_error.empty()) {
     line += ",\"first_error\":" + json::serialize(json::string(first_error));
   }

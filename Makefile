@@ -28,15 +28,17 @@ test: build-dev node-deps
 	ctest --preset dev --output-on-failure -j2
 
 bench: build
+	cmake --build --preset release --target wharf-outbound-bench
 	bench/startup/run
 	bench/ingest/run
 	bench/dispatch/run
+	bench/outbound/run
 
 lint:
 	scripts/check-format
 
 format:
-	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h')
+	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h' 'bench/*.cc')
 
 clean:
 	rm -rf build

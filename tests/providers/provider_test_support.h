@@ -80,6 +80,11 @@ inline ActionResult run_action(std::string_view kind, std::string_view action,
         co_return r;
       },
       asio::use_future);
+  // A hang fails the test instead of blocking the suite (the io_context is then stopped).
+  if (done.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+    throw std::runtime_error(std::string(kind) + "." + std::string(action) +
+                             " did not complete within 30 s");
+  }
   return done.get();
 }
 

@@ -54,7 +54,7 @@ struct Action {
 
 struct ProviderKind {
   std::string_view name;                // "stripe"
-  std::string_view default_base_url;    // "https://api.stripe.com"
+  std::string_view default_base_url;    // "https://api.stripe.com/v1"; Call targets follow it
   std::string_view idempotency_header;  // "Idempotency-Key"; empty: none
   std::vector<Action> actions;
 

@@ -56,7 +56,7 @@ Outcome<Verification> parse_single_check(const outbound::HttpResponse& response,
 
 outbound::Call jobs_create_call(const BulkVerify& verify) {
   json::array input;
-  for (const std::string& e : verify.emails) input.push_back(json::array{json::string(e)});
+  for (const std::string& e : verify.emails) input.push_back(json::object{{"email", e}});
   json::object body{{"input_location", "supplied"},
                     {"input", std::move(input)},
                     {"auto_parse", true},

@@ -50,8 +50,10 @@ TEST(NeverBounceActions, BulkVerifyCreatesPollsAndPagesThroughResults) {
   ASSERT_EQ(caller.calls.size(), 5u);
   EXPECT_EQ(caller.calls[0].method, "POST");
   EXPECT_EQ(caller.calls[0].target, "/jobs/create");
-  EXPECT_EQ(json::parse(caller.calls[0].body),
-            json::parse(R"({"input_location":"supplied","input":[{"email":"a@x.co"},{"email":"b@x.co"},{"email":"c@x.co"}],
+  EXPECT_EQ(
+      json::parse(caller.calls[0].body),
+      json::parse(
+          R"({"input_location":"supplied","input":[{"email":"a@x.co"},{"email":"b@x.co"},{"email":"c@x.co"}],
                             "auto_parse":true,"auto_start":true})"));
   EXPECT_EQ(caller.calls[1].method, "GET");
   EXPECT_EQ(caller.calls[1].target, "/jobs/status?job_id=150970");

@@ -80,7 +80,7 @@ class AdminApi {
   boost::asio::awaitable<http::Response> stream_action(http::Request& req,
                                                        outbound::ProviderClient& client,
                                                        const providers::Action& action,
-                                                       boost::json::object input);
+                                                       const boost::json::object& input);
 
   std::vector<std::string> token_digests_;  // SHA-256 of each accepted token
   observe::Counter& unauthorized_;

@@ -182,7 +182,7 @@ boost::asio::awaitable<http::Response> AdminApi::run_action(http::Request& req,
   }
   const json::value* stream = input.as_object().if_contains("stream");
   if (a->streams && stream && stream->is_bool() && stream->as_bool()) {
-    co_return co_await stream_action(req, *client, *a, std::move(input.as_object()));
+    co_return co_await stream_action(req, *client, *a, input.as_object());
   }
   providers::ActionResult result = co_await a->run(*client, input.as_object(), nullptr);
   if (!result) co_return action_error_response(provider, result.error());
@@ -230,11 +230,11 @@ struct Relay : std::enable_shared_from_this<Relay> {
 boost::asio::awaitable<http::Response> AdminApi::stream_action(http::Request& req,
                                                                outbound::ProviderClient& client,
                                                                const providers::Action& action,
-                                                               json::object input) {
+                                                               const json::object& input) {
   namespace asio = boost::asio;
   auto executor = co_await asio::this_coro::executor;
   auto relay = std::make_shared<Relay>(executor);
-  relay->input = std::move(input);
+  relay->input = input;
   relay->sink = [raw = relay.get()](std::string_view chunk) { raw->push(chunk); };
   // The action runs on its own coroutine; `relay` keeps its input and sink alive until it ends.
   asio::co_spawn(

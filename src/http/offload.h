@@ -17,6 +17,7 @@
 #include <type_traits>
 
 #include "core/error.h"
+#include "core/home_executor.h"
 
 namespace wharf::http {
 
@@ -31,9 +32,7 @@ boost::asio::awaitable<std::invoke_result_t<F&>> offload(const boost::asio::any_
   namespace asio = boost::asio;
   return asio::async_initiate<const asio::use_awaitable_t<>, void(R)>(
       [pool](auto handler, std::decay_t<F> fn) {
-        auto home = asio::prefer(asio::get_associated_executor(handler),
-                                 asio::execution::outstanding_work.tracked);
-        asio::post(pool, [h = std::move(handler), fn = std::move(fn), home]() mutable {
+        asio::post(pool, [done = to_home(std::move(handler)), fn = std::move(fn)]() mutable {
           R r = [&]() -> R {
             try {
               return fn();
@@ -41,8 +40,7 @@ boost::asio::awaitable<std::invoke_result_t<F&>> offload(const boost::asio::any_
               return make_error(Errc::kUnavailable, std::string("storage failure: ") + e.what());
             }
           }();
-          asio::post(
-              home, [h = std::move(h), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
+          done(std::move(r));
         });
       },
       asio::use_awaitable, std::forward<F>(f));

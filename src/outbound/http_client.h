@@ -21,6 +21,7 @@
 #include <memory>
 #include <utility>
 
+#include "core/home_executor.h"
 #include "outbound/http_types.h"
 
 namespace wharf::outbound {
@@ -52,14 +53,7 @@ class HttpClient {
     namespace asio = boost::asio;
     return asio::async_initiate<CompletionToken, void(HttpResult)>(
         [this](auto handler, HttpRequest req, RequestOptions opts) {
-          auto home = asio::prefer(asio::get_associated_executor(handler, get_executor()),
-                                   asio::execution::outstanding_work.tracked);
-          start(std::move(req), std::move(opts),
-                [h = std::move(handler), home = std::move(home)](HttpResult r) mutable {
-                  asio::post(home, [h = std::move(h), r = std::move(r)]() mutable {
-                    std::move(h)(std::move(r));
-                  });
-                });
+          start(std::move(req), std::move(opts), to_home(std::move(handler), get_executor()));
         },
         token, std::move(request), options);
   }

@@ -13,6 +13,7 @@
 #include <type_traits>
 
 #include "core/error.h"
+#include "core/home_executor.h"
 
 namespace wharf::store {
 
@@ -25,13 +26,10 @@ boost::asio::awaitable<Result<T>> await_result(Start&& start) {
   namespace asio = boost::asio;
   return asio::async_initiate<const asio::use_awaitable_t<>, void(Result<T>)>(
       [](auto handler, std::decay_t<Start> st) {
-        auto home = asio::prefer(asio::get_associated_executor(handler),
-                                 asio::execution::outstanding_work.tracked);
-        // Store callbacks are std::function (copyable); the coroutine's handler is move-only.
-        auto h = std::make_shared<decltype(handler)>(std::move(handler));
-        st([h, home](Result<T> r) mutable {
-          asio::post(home, [h, r = std::move(r)]() mutable { std::move (*h)(std::move(r)); });
-        });
+        // Store callbacks are std::function (copyable); the completion is move-only.
+        auto done =
+            std::make_shared<decltype(to_home(std::move(handler)))>(to_home(std::move(handler)));
+        st([done](Result<T> r) { (*done)(std::move(r)); });
       },
       asio::use_awaitable, std::forward<Start>(start));
 }

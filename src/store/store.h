@@ -22,6 +22,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/home_executor.h"
 #include "store/deliveries.h"
 
 namespace wharf::observe {
@@ -180,14 +181,7 @@ template <class CompletionToken>
 auto async_submit(Store& store, std::vector<NewEvent>&& events, CompletionToken&& token) {
   return boost::asio::async_initiate<CompletionToken, void(IngestResult)>(
       [&store](auto handler, std::vector<NewEvent> evs) {
-        auto ex = boost::asio::prefer(boost::asio::get_associated_executor(handler),
-                                      boost::asio::execution::outstanding_work.tracked);
-        store.submit(std::move(evs),
-                     [h = std::move(handler), ex = std::move(ex)](IngestResult r) mutable {
-                       boost::asio::post(ex, [h = std::move(h), r = std::move(r)]() mutable {
-                         std::move(h)(std::move(r));
-                       });
-                     });
+        store.submit(std::move(evs), to_home(std::move(handler)));
       },
       token, std::move(events));
 }

@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
 #include <mutex>
 #include <sstream>
@@ -112,6 +114,31 @@ TEST_F(HttpClientTest, GetCarriesHeadersBothWays) {
   EXPECT_EQ(r->header("content-type"), "text/plain");
   EXPECT_EQ(r->header("X-Missing"), std::nullopt);
   EXPECT_GT(r->duration.count(), 0);
+}
+
+// A caller whose io_context ends right after its request completed: the client must not touch
+// that context afterwards. (It used to release its hold on the caller's executor on its own
+// thread after posting the completion; when the caller had meanwhile destroyed its io_context and
+// made a new one at the same address, that late release took the new one's work away, and its
+// run() returned with a request in flight: a hang.)
+TEST_F(HttpClientTest, ShortLivedCallersEachGetTheirCompletion) {
+  LocalServer server([](http::Request&) -> asio::awaitable<http::Response> {
+    co_return text(http::Status::ok, "ok");
+  });
+  for (int i = 0; i < 200; ++i) {
+    IoThread caller;
+    auto done = asio::co_spawn(
+        caller.ioc(),
+        [&]() -> asio::awaitable<int> {
+          HttpRequest req = get(server.url("/"));
+          HttpResult r = co_await client().async_request(std::move(req), RequestOptions{},
+                                                         asio::use_awaitable);
+          co_return r ? r->status : -1;
+        },
+        asio::use_future);
+    ASSERT_EQ(done.wait_for(10s), std::future_status::ready) << "call " << i << " never completed";
+    ASSERT_EQ(done.get(), 200);
+  }
 }
 
 TEST_F(HttpClientTest, ResolvesHostNames) {

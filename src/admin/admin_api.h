@@ -33,7 +33,7 @@ class Dispatcher;
 }
 
 namespace wharf::outbound {
-class ProviderClient;
+class Caller;
 class ProviderSet;
 }  // namespace wharf::outbound
 
@@ -77,8 +77,7 @@ class AdminApi {
                                                     std::string_view action);
   // A streaming action asked to stream: relays the provider's answer to the caller as it arrives
   // (text/event-stream, chunked); a failure before the first byte is an ordinary JSON error.
-  boost::asio::awaitable<http::Response> stream_action(http::Request& req,
-                                                       outbound::ProviderClient& client,
+  boost::asio::awaitable<http::Response> stream_action(http::Request& req, outbound::Caller& client,
                                                        const providers::Action& action,
                                                        const boost::json::object& input);
 

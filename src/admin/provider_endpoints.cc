@@ -1,6 +1,7 @@
 // Outbound providers through the admin API (admin_api.h): their state, a passthrough proxy with
 // the pipeline applied, and typed actions. Failures are answered as JSON that says what happened,
 // which provider, and when to try again: never the provider's raw 429 or 5xx body.
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -18,6 +19,7 @@
 #include "admin/admin_api.h"
 #include "core/time_format.h"
 #include "http/response.h"
+#include "outbound/idempotency.h"
 #include "outbound/provider_client.h"
 #include "providers/provider_kind.h"
 
@@ -41,6 +43,25 @@ bool dropped_on_proxy(std::string_view name) {
   };
   return starts("x-wharf-") || starts("x-forwarded-");
 }
+
+// Gives every call an action makes a key derived from the caller's Idempotency-Key: the key
+// itself for the first call, then key-2, key-3, ... (an action may make several calls).
+class KeyedCaller final : public outbound::Caller {
+ public:
+  KeyedCaller(outbound::Caller& inner, std::string key) : inner_(inner), key_(std::move(key)) {}
+  const std::string& provider() const override { return inner_.provider(); }
+  boost::asio::awaitable<outbound::CallResult> call(outbound::Call call) override {
+    const int n = ++calls_;
+    call.idempotency_key = n == 1 ? key_ : key_ + "-" + std::to_string(n);
+    outbound::CallResult r = co_await inner_.call(std::move(call));
+    co_return r;
+  }
+
+ private:
+  outbound::Caller& inner_;
+  const std::string key_;
+  std::atomic<int> calls_{0};
+};
 
 // Response headers a proxied answer passes back to the caller.
 bool kept_from_upstream(std::string_view name) {
@@ -180,11 +201,24 @@ boost::asio::awaitable<http::Response> AdminApi::run_action(http::Request& req,
   if (ec || !input.is_object()) {
     co_return http::json_error(http::Status::bad_request, "the body must be a JSON object");
   }
+  // The caller's Idempotency-Key makes a resent action (its answer lost) return the first
+  // result instead of acting twice, at providers that take keys.
+  std::optional<KeyedCaller> keyed;
+  if (auto key = req.find("Idempotency-Key"); key != req.end()) {
+    const std::string value(key->value());
+    if (value.size() > outbound::kMaxIdempotencyKeySize - 8 ||
+        !outbound::valid_idempotency_key(value)) {
+      co_return http::json_error(http::Status::bad_request,
+                                 "Idempotency-Key must be 1 to 247 visible ASCII characters");
+    }
+    keyed.emplace(*client, value);
+  }
+  outbound::Caller& caller = keyed ? static_cast<outbound::Caller&>(*keyed) : *client;
   const json::value* stream = input.as_object().if_contains("stream");
   if (a->streams && stream && stream->is_bool() && stream->as_bool()) {
-    co_return co_await stream_action(req, *client, *a, input.as_object());
+    co_return co_await stream_action(req, caller, *a, input.as_object());
   }
-  providers::ActionResult result = co_await a->run(*client, input.as_object(), nullptr);
+  providers::ActionResult result = co_await a->run(caller, input.as_object(), nullptr);
   if (!result) co_return action_error_response(provider, result.error());
   co_return http::json_response(http::Status::ok, *result);
 }
@@ -228,7 +262,7 @@ struct Relay : std::enable_shared_from_this<Relay> {
 }  // namespace
 
 boost::asio::awaitable<http::Response> AdminApi::stream_action(http::Request& req,
-                                                               outbound::ProviderClient& client,
+                                                               outbound::Caller& client,
                                                                const providers::Action& action,
                                                                const json::object& input) {
   namespace asio = boost::asio;

@@ -27,6 +27,10 @@ struct Call {
   // The label of this call in metrics and the request log ("mail_send", "customers.create");
   // empty: derived from the target's path, with id-like segments collapsed to "{id}".
   std::string endpoint;
+  // This logical call's idempotency key, for a provider with an idempotency header: the caller's
+  // own (1 to 255 visible ASCII characters), reused on every attempt. Empty: the header's value
+  // if the caller set it in `headers`, else a fresh key.
+  std::string idempotency_key;
   // Streaming: the body of a 2xx answer is passed here chunk by chunk as it arrives (see
   // RequestOptions::on_body_chunk), and the response's body stays empty. Once a chunk has been
   // passed on, the call is not retried.

@@ -25,7 +25,18 @@ void apply_idempotency(HttpRequest& request, const std::string& header, const st
   set_header(request.headers, header, key);
 }
 
-LogicalCall::LogicalCall(std::string header)
-    : header_(std::move(header)), key_(header_.empty() ? std::string() : new_idempotency_key()) {}
+LogicalCall::LogicalCall(std::string header, std::string key)
+    : header_(std::move(header)),
+      key_(header_.empty() ? std::string()
+           : key.empty()   ? new_idempotency_key()
+                           : std::move(key)) {}
+
+bool valid_idempotency_key(std::string_view key) {
+  if (key.empty() || key.size() > kMaxIdempotencyKeySize) return false;
+  for (unsigned char c : key) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
 
 }  // namespace wharf::outbound

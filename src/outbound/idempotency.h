@@ -4,7 +4,9 @@
 // a LogicalCall is a plain value owned by its call.
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "outbound/http_types.h"
 
@@ -19,12 +21,20 @@ std::string new_idempotency_key();
 // idempotency keys).
 void apply_idempotency(HttpRequest& request, const std::string& header, const std::string& key);
 
+// Stripe allows keys of up to 255 characters.
+inline constexpr std::size_t kMaxIdempotencyKeySize = 255;
+
+// Whether a caller's key can be sent: 1 to kMaxIdempotencyKeySize visible ASCII characters.
+bool valid_idempotency_key(std::string_view key);
+
 // One logical call to a provider, however many attempts it takes.
 class LogicalCall {
  public:
   // `header` is the provider's idempotency header from its config ("Idempotency-Key" for
-  // Stripe); empty when it has none, and then no key is generated.
-  explicit LogicalCall(std::string header);
+  // Stripe); empty when it has none, and then no key is used. `key`: the caller's own key for
+  // this call (valid_idempotency_key), so that a caller who resends a request whose answer it
+  // lost gets the first result back instead of a second effect; empty: a fresh key.
+  explicit LogicalCall(std::string header, std::string key = {});
 
   // Adds the call's key to one attempt's request (see apply_idempotency).
   void prepare(HttpRequest& attempt) const { apply_idempotency(attempt, header_, key_); }

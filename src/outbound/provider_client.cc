@@ -357,7 +357,19 @@ asio::awaitable<CallResult> ProviderClient::call(Call call) {
         config_.name + ": call refused: the target would leave " + url_origin(config_.base_url), 0);
   }
   const std::string endpoint = call.endpoint.empty() ? endpoint_label(call.target) : call.endpoint;
-  const LogicalCall logical(call.method == "POST" ? config_.idempotency_header : std::string());
+  std::string key = call.idempotency_key;
+  if (key.empty() && !config_.idempotency_header.empty()) {
+    key = find_header(call.headers, config_.idempotency_header).value_or("");
+  }
+  if (!key.empty() && !valid_idempotency_key(key)) {
+    co_return fail(CallErrorKind::kRefused,
+                   config_.name +
+                       ": call refused: an idempotency key is 1 to 255 visible ASCII "
+                       "characters",
+                   0);
+  }
+  const LogicalCall logical(call.method == "POST" ? config_.idempotency_header : std::string(),
+                            std::move(key));
   budget_.record_call();
   auto executor = co_await asio::this_coro::executor;
   asio::steady_timer timer(executor);

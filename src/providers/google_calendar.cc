@@ -50,7 +50,7 @@ Outcome<EventsPage> parse_events_page(const outbound::HttpResponse& response) {
 
 asio::awaitable<Outcome<EventsListResult>> events_list(outbound::Caller& caller, EventsList list) {
   EventsListResult out;
-  std::string token;
+  std::string token = list.page_token;
   for (int page = 0; page < list.max_pages; ++page) {
     outbound::Call call = events_list_call(list, token);
     Outcome<EventsPage> answer =
@@ -96,6 +96,7 @@ asio::awaitable<ActionResult> run_events_list(outbound::Caller& caller, const js
   }
   list.time_min = in.optional_text("time_min").value_or("");
   list.sync_token = in.optional_text("sync_token").value_or("");
+  list.page_token = in.optional_text("page_token").value_or("");
   list.max_results = in.integer("max_results", 0, 1, 2500);
   list.max_pages = static_cast<int>(in.integer("max_pages", 10, 1, 100));
   if (!list.time_min.empty() && !list.sync_token.empty()) {

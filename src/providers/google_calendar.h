@@ -20,6 +20,9 @@ inline constexpr std::string_view kName = "google_calendar";
 
 struct EventsList {
   std::string calendar_id = "primary";
+  // Where to resume a listing that max_pages stopped (its next_page_token); the other fields must
+  // be the same as in that listing.
+  std::string page_token;
   std::string time_min;          // RFC 3339; optional (not with sync_token)
   std::string sync_token;        // from a previous list: only the changes since; optional
   std::int64_t max_results = 0;  // events per page; 0: Google's default

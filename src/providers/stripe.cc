@@ -17,7 +17,8 @@ outbound::Call form_post(std::string target, const FormBody& form, std::string e
   outbound::Call call;
   call.method = "POST";
   call.target = std::move(target);
-  call.headers = {{"Content-Type", std::string(kFormType)}};
+  call.headers = {{"Content-Type", std::string(kFormType)},
+                  {"Stripe-Version", std::string(kApiVersion)}};
   call.body = form.text();
   call.endpoint = std::move(endpoint);
   return call;

@@ -16,6 +16,10 @@
 namespace wharf::providers::stripe {
 
 inline constexpr std::string_view kName = "stripe";
+// The API version every typed call asks for (Stripe-Version), so that answers have the shape the
+// parsers read (`current_period_end` on the subscription, `latest_invoice.payment_intent`),
+// whatever the account's default version is.
+inline constexpr std::string_view kApiVersion = "2024-06-20";
 
 // An application/x-www-form-urlencoded body built field by field, names and values
 // percent-encoded (brackets included, as Stripe's own libraries send them).

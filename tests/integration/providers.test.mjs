@@ -191,6 +191,13 @@ test('Google Calendar events_list follows every page', async () => {
   assert.equal(r.json.items.length, 25);
   assert.equal(new Set(r.json.items.map((e) => e.id)).size, 25);
   assert.ok(r.json.next_sync_token);
+  // Stopped by max_pages, then resumed from its token.
+  const first = await action('google_calendar', 'events_list', { max_results: 10, max_pages: 1 });
+  assert.equal(first.json.items.length, 10);
+  assert.ok(first.json.next_page_token);
+  const rest = await action('google_calendar', 'events_list', { max_results: 10, page_token: first.json.next_page_token });
+  assert.equal(rest.json.items.length, 15);
+  assert.deepEqual([...first.json.items, ...rest.json.items].map((e) => e.id), r.json.items.map((e) => e.id));
 });
 
 test('bad input names its field; unknown providers and actions are 404', async () => {
@@ -206,4 +213,31 @@ test('bad input names its field; unknown providers and actions are 404', async (
   assert.equal((await action('nobody', 'x', {})).status, 404);
   const get = await wharf.api('/providers/stripe/actions/customer_create');
   assert.equal(get.status, 405);
+});
+
+test('the caller\'s Idempotency-Key makes a resent action return the first result', async () => {
+  await mock.clearRequests();
+  const send = () => wharf.api('/providers/stripe/actions/customer_create', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': 'signup-u77' },
+    body: JSON.stringify({ email: 'u77@example.com' }),
+  });
+  const first = await send();
+  const again = await send();
+  assert.equal(first.status, 200, first.text);
+  assert.equal(again.json.id, first.json.id, 'one customer, not two');
+  const seen = await mock.requests('POST /v1/customers');
+  assert.deepEqual(seen.map((s) => s.headers['idempotency-key']), ['signup-u77', 'signup-u77']);
+  assert.equal(seen[1].idempotent_replayed, true);
+  // Through the proxy too.
+  const proxied = await wharf.api('/providers/stripe/proxy/customers', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': 'signup-u77' },
+    body: 'email=u77%40example.com',
+  });
+  assert.equal(proxied.json.id, first.json.id);
+  const bad = await wharf.api('/providers/stripe/actions/customer_create', {
+    method: 'POST', headers: { 'idempotency-key': 'x'.repeat(300) }, body: '{"email":"a@b.example"}',
+  });
+  assert.equal(bad.status, 400);
 });

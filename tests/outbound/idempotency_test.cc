@@ -72,3 +72,29 @@ TEST(ApplyIdempotency, ReplacesAnExistingHeaderOfAnyCase) {
 
 }  // namespace
 }  // namespace wharf::outbound
+
+namespace wharf::outbound {
+namespace {
+
+TEST(LogicalCallWithKey, UsesTheCallersKeyOnEveryAttempt) {
+  LogicalCall call("Idempotency-Key", "signup-u77");
+  EXPECT_EQ(call.key(), "signup-u77");
+  HttpRequest a;
+  call.prepare(a);
+  EXPECT_EQ(find_header(a.headers, "idempotency-key"), "signup-u77");
+  LogicalCall none("", "signup-u77");
+  EXPECT_FALSE(none.has_idempotency_key());
+}
+
+TEST(ValidIdempotencyKey, AcceptsVisibleAsciiUpTo255) {
+  EXPECT_TRUE(valid_idempotency_key("a"));
+  EXPECT_TRUE(valid_idempotency_key(std::string(255, 'k')));
+  EXPECT_FALSE(valid_idempotency_key(""));
+  EXPECT_FALSE(valid_idempotency_key(std::string(256, 'k')));
+  EXPECT_FALSE(valid_idempotency_key("a b"));
+  EXPECT_FALSE(valid_idempotency_key("a\r\nb"));
+  EXPECT_FALSE(valid_idempotency_key("caf\xc3\xa9"));
+}
+
+}  // namespace
+}  // namespace wharf::outbound

@@ -30,6 +30,7 @@ TEST(StripeActions, CustomerCreateSendsAFormWithMetadata) {
   EXPECT_EQ(c.method, "POST");
   EXPECT_EQ(c.target, "/customers");
   EXPECT_EQ(header_of(c, "Content-Type"), "application/x-www-form-urlencoded");
+  EXPECT_EQ(header_of(c, "Stripe-Version"), "2024-06-20");
   EXPECT_EQ(c.body, "email=a%40b.co&name=A%20B&metadata%5Buser_id%5D=u%201%26x");
 }
 

@@ -75,11 +75,13 @@ class AdminApi {
                                                std::string_view rest, std::string_view query);
   boost::asio::awaitable<http::Response> run_action(http::Request& req, std::string_view provider,
                                                     std::string_view action);
-  // A streaming action asked to stream: relays the provider's answer to the caller as it arrives
+  // A streaming action asked to stream (`secrets`: the provider's, redacted from its messages):
+  // relays the provider's answer to the caller as it arrives
   // (text/event-stream, chunked); a failure before the first byte is an ordinary JSON error.
   boost::asio::awaitable<http::Response> stream_action(http::Request& req, outbound::Caller& client,
                                                        const providers::Action& action,
-                                                       const boost::json::object& input);
+                                                       const boost::json::object& input,
+                                                       const std::vector<std::string>& secrets);
 
   std::vector<std::string> token_digests_;  // SHA-256 of each accepted token
   observe::Counter& unauthorized_;

@@ -21,6 +21,7 @@
 #include "http/response.h"
 #include "outbound/idempotency.h"
 #include "outbound/provider_client.h"
+#include "outbound/redaction.h"
 #include "providers/provider_kind.h"
 
 namespace wharf::admin {
@@ -50,7 +51,7 @@ class KeyedCaller final : public outbound::Caller {
  public:
   KeyedCaller(outbound::Caller& inner, std::string key) : inner_(inner), key_(std::move(key)) {}
   const std::string& provider() const override { return inner_.provider(); }
-  boost::asio::awaitable<outbound::CallResult> call(outbound::Call call) override {
+  boost::asio::awaitable<outbound::CallResult> call(outbound::Call&& call) override {
     const int n = ++calls_;
     call.idempotency_key = n == 1 ? key_ : key_ + "-" + std::to_string(n);
     outbound::CallResult r = co_await inner_.call(std::move(call));
@@ -105,11 +106,14 @@ http::Response call_error_response(const CallError& e) {
   return res;
 }
 
-http::Response action_error_response(std::string_view provider, const providers::ActionError& e) {
+// `e` as the caller sees it; a provider's own words (kRejected, kBadResponse) may quote what it
+// received, so `secrets` (the provider's configured keys) are redacted from them.
+http::Response action_error_response(std::string_view provider, const providers::ActionError& e,
+                                     const std::vector<std::string>& secrets) {
   using Kind = providers::ActionError::Kind;
   if (e.kind == Kind::kCall && e.call) return call_error_response(*e.call);
   if (e.kind == Kind::kInvalidInput) return http::json_error(http::Status::bad_request, e.message);
-  json::object body{{"error", e.message},
+  json::object body{{"error", outbound::redact_secrets(e.message, secrets)},
                     {"provider", std::string(provider)},
                     {"kind", e.kind == Kind::kRejected ? "rejected" : "bad_response"},
                     {"retry_after_s", nullptr}};
@@ -215,11 +219,15 @@ boost::asio::awaitable<http::Response> AdminApi::run_action(http::Request& req,
   }
   outbound::Caller& caller = keyed ? static_cast<outbound::Caller&>(*keyed) : *client;
   const json::value* stream = input.as_object().if_contains("stream");
-  if (a->streams && stream && stream->is_bool() && stream->as_bool()) {
-    co_return co_await stream_action(req, caller, *a, input.as_object());
+  if (a->streams && stream && stream->is_bool() && stream->as_bool() && req.stream) {
+    const std::vector<std::string> secrets = client->config().credentials.secret_values();
+    co_return co_await stream_action(req, caller, *a, input.as_object(), secrets);
   }
   providers::ActionResult result = co_await a->run(caller, input.as_object(), nullptr);
-  if (!result) co_return action_error_response(provider, result.error());
+  if (!result) {
+    co_return action_error_response(provider, result.error(),
+                                    client->config().credentials.secret_values());
+  }
   co_return http::json_response(http::Status::ok, *result);
 }
 
@@ -261,10 +269,9 @@ struct Relay : std::enable_shared_from_this<Relay> {
 
 }  // namespace
 
-boost::asio::awaitable<http::Response> AdminApi::stream_action(http::Request& req,
-                                                               outbound::Caller& client,
-                                                               const providers::Action& action,
-                                                               const json::object& input) {
+boost::asio::awaitable<http::Response> AdminApi::stream_action(
+    http::Request& req, outbound::Caller& client, const providers::Action& action,
+    const json::object& input, const std::vector<std::string>& secrets) {
   namespace asio = boost::asio;
   auto executor = co_await asio::this_coro::executor;
   auto relay = std::make_shared<Relay>(executor);
@@ -317,19 +324,27 @@ boost::asio::awaitable<http::Response> AdminApi::stream_action(http::Request& re
       if (!begun) {
         // Nothing was streamed: the call failed before the provider's answer (or returned a
         // whole body), so the caller gets an ordinary answer.
-        if (!*result) co_return action_error_response(client.provider(), result->error());
+        if (!*result) co_return action_error_response(client.provider(), result->error(), secrets);
         co_return http::json_response(http::Status::ok, **result);
       }
       if (!*result && !client_gone) {
         // The stream broke after it began: tell the caller in the stream's own terms.
-        json::object err{{"type", "error"},
-                         {"error", json::object{{"type", "wharf_relay_error"},
-                                                {"message", result->error().message}}}};
+        json::object err{
+            {"type", "error"},
+            {"error", json::object{{"type", "wharf_relay_error"},
+                                   {"message",
+                                    outbound::redact_secrets(result->error().message, secrets)}}}};
         std::string event = "event: error\ndata: " + json::serialize(err) + "\n\n";
         co_await req.stream->write(event);
       }
       co_return http::Response{};  // ignored: the server ends the streamed body
     }
+    {
+      // What arrived while this coroutine was writing: its signal found no wait to cancel.
+      std::lock_guard lock(relay->mu);
+      if (!relay->chunks.empty() || relay->result) continue;
+    }
+    // No other handler of this strand (a posted cancel) can run before the wait below starts.
     relay->wake.expires_at(asio::steady_timer::time_point::max());
     boost::system::error_code ec;
     co_await relay->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));

@@ -72,8 +72,10 @@ class Caller {
  public:
   virtual ~Caller() = default;
   virtual const std::string& provider() const = 0;
-  // GCC 12: pass a named Call (`co_await caller.call(std::move(c))`), see http/offload.h.
-  virtual boost::asio::awaitable<CallResult> call(Call call) = 0;
+  // `call` is an rvalue reference, not a value: GCC 12 destroys a by-value argument of a
+  // co_awaited call twice (see http/offload.h). Pass a named Call: `co_await
+  // caller.call(std::move(c))`; it outlives the co_await, so implementations may use it throughout.
+  virtual boost::asio::awaitable<CallResult> call(Call&& call) = 0;
 };
 
 }  // namespace wharf::outbound

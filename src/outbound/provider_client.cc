@@ -124,6 +124,42 @@ bool is_versionish(std::string_view seg) {
 
 }  // namespace
 
+namespace {
+
+// A breaker permit whose outcome is reported exactly once: as ignored when the call ends by
+// another way (an exception, the coroutine destroyed while suspended), so a half-open probe slot
+// is never held for good.
+class PermitGuard {
+ public:
+  PermitGuard(resilience::CircuitBreaker& breaker, resilience::CircuitBreaker::Permit permit)
+      : breaker_(breaker), permit_(permit) {}
+  ~PermitGuard() {
+    if (!reported_) breaker_.on_ignored(permit_);
+  }
+  PermitGuard(const PermitGuard&) = delete;
+  PermitGuard& operator=(const PermitGuard&) = delete;
+
+  void success(milliseconds took) {
+    reported_ = true;
+    breaker_.on_success(permit_, took);
+  }
+  void failure(milliseconds took) {
+    reported_ = true;
+    breaker_.on_failure(permit_, took);
+  }
+  void ignored() {
+    reported_ = true;
+    breaker_.on_ignored(permit_);
+  }
+
+ private:
+  resilience::CircuitBreaker& breaker_;
+  const resilience::CircuitBreaker::Permit permit_;
+  bool reported_ = false;
+};
+
+}  // namespace
+
 struct ProviderClient::Series {
   observe::Counter& attempts;
   observe::Histogram& seconds;
@@ -177,9 +213,11 @@ std::string refuse_reason(const Call& call) {
       return "the target must not contain '.' or '..' segments";
     i = end + 1;
   }
-  if (call.method.empty()) return "the method is empty";
-  for (unsigned char c : call.method) {
-    if (!is_token_char(c)) return "the method is not an HTTP token";
+  static constexpr std::array<std::string_view, 7> kMethods = {"GET",   "HEAD",   "POST",   "PUT",
+                                                               "PATCH", "DELETE", "OPTIONS"};
+  if (std::find(kMethods.begin(), kMethods.end(), call.method) == kMethods.end()) {
+    // TRACE would echo the credentials wharf added back to the caller; CONNECT tunnels.
+    return "the method must be GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS";
   }
   for (const auto& [name, value] : call.headers) {
     if (name.empty()) return "a header name is empty";
@@ -332,7 +370,7 @@ void ProviderClient::log_attempt(const Call& call, const std::string& url,
   }
 }
 
-asio::awaitable<CallResult> ProviderClient::call(Call call) {
+asio::awaitable<CallResult> ProviderClient::call(Call&& call) {
   auto fail = [&](CallErrorKind kind, std::string message, int attempts,
                   std::optional<milliseconds> retry_after = std::nullopt, int status = 0) {
     return CallError{.kind = kind,
@@ -408,10 +446,11 @@ asio::awaitable<CallResult> ProviderClient::call(Call call) {
                          seconds_text(wait),
                      attempt - 1, wait);
     }
+    PermitGuard outcome(breaker_, permit);
     // Credentials and idempotency key, fresh for each attempt (an OAuth token may have changed).
     HttpRequest request = base;
     if (Result<void> applied = apply_credentials(request, config_.credentials, oauth_); !applied) {
-      breaker_.on_ignored(permit);
+      outcome.ignored();
       co_return fail(CallErrorKind::kCredentials,
                      config_.name + ": credentials: " + applied.error().message, attempt - 1);
     }
@@ -440,11 +479,11 @@ asio::awaitable<CallResult> ProviderClient::call(Call call) {
     if (result) {
       const auto took = std::chrono::duration_cast<milliseconds>(result->duration);
       if (result->status >= 500) {
-        breaker_.on_failure(permit, took);
+        outcome.failure(took);
       } else if (result->status == 429) {
-        breaker_.on_ignored(permit);
+        outcome.ignored();
       } else {
-        breaker_.on_success(permit, took);
+        outcome.success(took);
       }
       observe_hints(*result, now);
       status_label = std::to_string(result->status);
@@ -454,9 +493,9 @@ asio::awaitable<CallResult> ProviderClient::call(Call call) {
       const TransportError kind = result.error().kind;
       if (kind == TransportError::kCancelled || kind == TransportError::kOther ||
           kind == TransportError::kTooLarge) {
-        breaker_.on_ignored(permit);
+        outcome.ignored();
       } else {
-        breaker_.on_failure(permit, config_.timeout);
+        outcome.failure(config_.timeout);
       }
       status_label = std::string(to_string(kind));
     }

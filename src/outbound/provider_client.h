@@ -59,7 +59,7 @@ class ProviderClient final : public Caller {
   ~ProviderClient() override;
 
   const std::string& provider() const override { return config_.name; }
-  boost::asio::awaitable<CallResult> call(Call call) override;
+  boost::asio::awaitable<CallResult> call(Call&& call) override;
 
   const ProviderConfig& config() const { return config_; }
   resilience::BreakerSnapshot breaker() const { return breaker_.snapshot(); }

@@ -2,10 +2,13 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <memory>
 
 #include "core/config_node.h"
+#include "outbound/provider_client.h"
 
 namespace wharf::outbound {
 namespace {
@@ -95,10 +98,26 @@ std::optional<ProviderConfig> read_provider_config(std::string name, std::string
     }
   }
   p.idempotency_header = node["idempotency_header"].str_or(defaults.idempotency_header);
+  // Header names wharf sends: HTTP tokens, and none that the transport or credentials own.
+  auto check_header_name = [](const ConfigNode& n, const std::string& name) {
+    if (!n.present() || name.empty()) return;
+    const bool token = std::all_of(name.begin(), name.end(), [](unsigned char c) {
+      return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
+                                    std::string_view::npos;
+    });
+    if (!token) {
+      n.error("must be an HTTP header name");
+    } else if (is_wharf_owned_header(name)) {
+      n.error(name + " is set by wharf itself");
+    }
+  };
+  check_header_name(node["idempotency_header"], p.idempotency_header);
   if (const ConfigNode q = node["quota_headers"]; q.present()) {
     q.allow_only_keys({"remaining", "reset"});
     p.quota.remaining = q["remaining"].str_or(p.quota.remaining);
     p.quota.reset = q["reset"].str_or(p.quota.reset);
+    check_header_name(q["remaining"], p.quota.remaining);
+    check_header_name(q["reset"], p.quota.reset);
   }
   p.log_every_call = node["log_every_call"].bool_or(true);
   if (!watch.ok()) return std::nullopt;

@@ -90,7 +90,7 @@ bool has_control_characters(std::string_view text);
 // Makes `call` through `caller`; a CallError becomes call_failed(), an answer goes to `parse`.
 // GCC 12: every value awaited is named first (see http/offload.h).
 template <class T, class Parse>
-boost::asio::awaitable<Outcome<T>> call_and_parse(outbound::Caller& caller, outbound::Call call,
+boost::asio::awaitable<Outcome<T>> call_and_parse(outbound::Caller& caller, outbound::Call&& call,
                                                   Parse parse) {
   outbound::CallResult result = co_await caller.call(std::move(call));
   if (!result) co_return call_failed(std::move(result.error()));

@@ -48,7 +48,8 @@ Outcome<EventsPage> parse_events_page(const outbound::HttpResponse& response) {
   return page;
 }
 
-asio::awaitable<Outcome<EventsListResult>> events_list(outbound::Caller& caller, EventsList list) {
+asio::awaitable<Outcome<EventsListResult>> events_list(outbound::Caller& caller,
+                                                       EventsList&& list) {
   EventsListResult out;
   std::string token = list.page_token;
   for (int page = 0; page < list.max_pages; ++page) {

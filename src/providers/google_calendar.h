@@ -54,7 +54,7 @@ outbound::Call events_list_call(const EventsList& list, std::string_view page_to
 Outcome<EventsPage> parse_events_page(const outbound::HttpResponse& response);
 // Every page (up to max_pages).
 boost::asio::awaitable<Outcome<EventsListResult>> events_list(outbound::Caller& caller,
-                                                              EventsList list);
+                                                              EventsList&& list);
 boost::json::value to_json(const EventsListResult& result);
 
 ProviderKind kind();

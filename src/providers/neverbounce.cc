@@ -120,7 +120,7 @@ Outcome<ResultsPage> parse_job_results(const outbound::HttpResponse& response) {
 }
 
 asio::awaitable<Outcome<BulkVerifyResult>> bulk_verify(outbound::Caller& caller,
-                                                       BulkVerify verify) {
+                                                       BulkVerify&& verify) {
   BulkVerifyResult out;
   outbound::Call create = jobs_create_call(verify);
   Outcome<std::int64_t> job =

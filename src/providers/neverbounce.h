@@ -67,7 +67,7 @@ Outcome<ResultsPage> parse_job_results(const outbound::HttpResponse& response);
 
 // The whole bulk flow. A job that "failed" is kRejected.
 boost::asio::awaitable<Outcome<BulkVerifyResult>> bulk_verify(outbound::Caller& caller,
-                                                              BulkVerify verify);
+                                                              BulkVerify&& verify);
 boost::json::value to_json(const BulkVerifyResult& result);
 
 ProviderKind kind();

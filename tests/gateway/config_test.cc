@@ -222,6 +222,8 @@ TEST(GatewayConfig, RefusesProvidersItCannotServe) {
   e: { kind: generic, base_url: "https://e.example", credentials: { type: oauth, connection: x } }
   "f g": { kind: generic, base_url: "https://f.example" }
   h: { kind: generic, base_url: "https://u:p@h.example", colour: blue }
+  i: { kind: generic, base_url: "https://i.example", idempotency_header: Authorization }
+  j: { kind: generic, base_url: "https://j.example", quota_headers: { remaining: "X Left" } }
 )");
   EXPECT_NE(all.find("providers.a.kind: unknown kind `nosuch` (this build has: "),
             std::string::npos)
@@ -237,6 +239,12 @@ TEST(GatewayConfig, RefusesProvidersItCannotServe) {
       << all;
   EXPECT_NE(all.find("provider names are letters"), std::string::npos) << all;
   EXPECT_NE(all.find("providers.h.colour: unknown key"), std::string::npos) << all;
+  EXPECT_NE(all.find("providers.i.idempotency_header: Authorization is set by wharf itself"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("providers.j.quota_headers.remaining: must be an HTTP header name"),
+            std::string::npos)
+      << all;
   EXPECT_NE(all.find("providers.h.base_url: base_url must not contain user information"),
             std::string::npos)
       << all;

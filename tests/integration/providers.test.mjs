@@ -5,6 +5,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 
 import { Wharf } from './lib/harness.mjs';
 import { Mock } from './lib/mock.mjs';
@@ -19,7 +20,7 @@ before(async () => {
     config: {
       providers: {
         stripe: { base_url: at('/v1'), credentials: { type: 'bearer', value: 'sk_test_x' } },
-        sendgrid: { base_url: at('/v3'), credentials: { type: 'bearer', value: 'SG.x' } },
+        sendgrid: { base_url: at('/v3'), credentials: { type: 'bearer', value: 'SG.simulated-key' } },
         apollo: { base_url: at('/v1'), credentials: { type: 'api_key', in: 'body', name: 'api_key', value: 'apollo_x' } },
         anthropic: {
           base_url: at('/v1'),
@@ -70,7 +71,7 @@ test('SendGrid mail_send carries the outreach id in custom_args and X-Outreach-I
   assert.equal(seen.headers['x-outreach-id'], 'out_42');
   assert.equal(body.from.email, 'ana@roleferry.example');
   assert.equal(body.reply_to.email, 'ana@reply.roleferry.example');
-  assert.equal(seen.headers.authorization, 'Bearer SG.x');
+  assert.equal(seen.headers.authorization, 'Bearer SG.simulated-key');
 });
 
 test('Stripe: customer, subscription (default_incomplete, expanded invoice), cancel at period end', async () => {
@@ -240,4 +241,32 @@ test('the caller\'s Idempotency-Key makes a resent action return the first resul
     method: 'POST', headers: { 'idempotency-key': 'x'.repeat(300) }, body: '{"email":"a@b.example"}',
   });
   assert.equal(bad.status, 400);
+});
+
+test('a provider\'s message that quotes its key reaches the caller redacted', async () => {
+  await mock.addFault({ route: 'POST /v3/mail/send', status: 401, times: 1, body: JSON.stringify({ errors: [{ message: 'bad key SG.simulated-key', field: null }] }) });
+  const r = await action('sendgrid', 'mail_send', { from: 'a@b.example', to: 'c@d.example', subject: 's', html: 'h' });
+  assert.equal(r.status, 502, r.text);
+  assert.equal(r.json.kind, 'rejected');
+  assert.doesNotMatch(r.text, /SG\.simulated-key/);
+  assert.match(r.json.error, /bad key REDACTED/);
+});
+
+test('an HTTP/1.0 caller asking for a stream gets a clear 400, and no call is made', async () => {
+  await mock.clearRequests();
+  const body = JSON.stringify({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'x' }], stream: true });
+  const raw = await new Promise((resolve, reject) => {
+    const socket = net.connect(wharf.port, wharf.host, () => {
+      socket.write(`POST /api/v1/providers/anthropic/actions/messages HTTP/1.0\r\nHost: x\r\n` +
+        `Authorization: Bearer ${wharf.adminToken}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    });
+    let data = '';
+    socket.on('data', (d) => { data += d; });
+    socket.on('end', () => resolve(data));
+    socket.on('error', reject);
+  });
+  assert.match(raw, /^HTTP\/1\.[01] 400/);
+  assert.match(raw, /stream: this client cannot receive a stream/);
+  assert.equal((await mock.requests('POST /v1/messages')).length, 0);
 });

@@ -87,7 +87,7 @@ class ProviderClientTest : public ::testing::Test {
     for (int i = 0; i < n; ++i) {
       futures.push_back(asio::co_spawn(
           caller_.ioc(),
-          [this, c]() mutable -> asio::awaitable<CallResult> {
+          [this, c = Call(c)]() mutable -> asio::awaitable<CallResult> {
             CallResult r = co_await client_->call(std::move(c));
             co_return r;
           },
@@ -260,6 +260,11 @@ TEST_F(ProviderClientTest, RefusesTargetsAndHeadersThatCouldLeaveTheBaseUrl) {
     CallResult r = call(Call{.method = "GET", .target = "/v1/x", .headers = {{header, "v"}}});
     ASSERT_FALSE(r) << header;
     EXPECT_EQ(r.error().kind, CallErrorKind::kRefused) << header;
+  }
+  for (std::string method : {"TRACE", "CONNECT", "get", "PROPFIND"}) {
+    CallResult r = call(Call{.method = method, .target = "/v1/x"});
+    ASSERT_FALSE(r) << method;
+    EXPECT_EQ(r.error().kind, CallErrorKind::kRefused) << method;
   }
   CallResult crlf = call(Call{.method = "GET", .target = "/v1/x", .headers = {{"X-A", "a\r\nb"}}});
   ASSERT_FALSE(crlf);

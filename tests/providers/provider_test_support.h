@@ -38,7 +38,7 @@ class ScriptedCaller final : public outbound::Caller {
 
   const std::string& provider() const override { return provider_; }
 
-  asio::awaitable<outbound::CallResult> call(outbound::Call call) override {
+  asio::awaitable<outbound::CallResult> call(outbound::Call&& call) override {
     calls.push_back(call);
     if (script_.empty()) {
       co_return outbound::CallError{

@@ -25,7 +25,7 @@ class SimulatorCaller final : public outbound::Caller {
 
   const std::string& provider() const override { return provider_; }
 
-  boost::asio::awaitable<outbound::CallResult> call(outbound::Call call) override {
+  boost::asio::awaitable<outbound::CallResult> call(outbound::Call&& call) override {
     outbound::HttpRequest request{call.method, base_url_ + call.target, call.headers, call.body};
     for (const auto& header : credentials_) request.headers.push_back(header);
     outbound::RequestOptions options;

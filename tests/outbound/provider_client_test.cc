@@ -310,6 +310,45 @@ TEST_F(ProviderClientTest, ATransportErrorComesBackAsOneAfterTheRetries) {
             2u);
 }
 
+TEST(ProviderClientHints, AnExhaustedQuotaPausesCallsUntilItsReset) {
+  // A provider that says it has no calls left for the next 2 seconds.
+  std::atomic<int> seen{0};
+  LocalServer server([&](http::Request&) -> asio::awaitable<http::Response> {
+    ++seen;
+    http::Response res{http::Status::ok, 11};
+    res.set("X-RateLimit-Remaining", "0");
+    res.set("X-RateLimit-Reset", "2");
+    res.body() = "{}";
+    res.prepare_payload();
+    co_return res;
+  });
+  observe::Registry metrics;
+  IoThread io;
+  IoThread caller;
+  ProviderClient client(config_for(server.url(""), "{}"), io.ioc().get_executor(), metrics);
+  auto call_once = [&] {
+    return asio::co_spawn(
+               caller.ioc(),
+               [&]() -> asio::awaitable<CallResult> {
+                 Call c{.method = "GET", .target = "/quota"};
+                 CallResult r = co_await client.call(std::move(c));
+                 co_return r;
+               },
+               asio::use_future)
+        .get();
+  };
+  CallResult first = call_once();
+  ASSERT_TRUE(first) << first.error().message;
+  CallResult second = call_once();
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().kind, CallErrorKind::kRateLimited);
+  EXPECT_NE(second.error().message.find("it asked wharf to pause"), std::string::npos)
+      << second.error().message;
+  EXPECT_GT(second.error().retry_after.value(), 1000ms);
+  EXPECT_LE(second.error().retry_after.value(), 2000ms);
+  EXPECT_EQ(seen.load(), 1);
+}
+
 TEST(EndpointLabel, CollapsesIdLikeSegments) {
   EXPECT_EQ(endpoint_label("/v1/subscriptions/sub_123?expand[]=x"), "/v1/subscriptions/{id}");
   EXPECT_EQ(endpoint_label("/mail/send"), "/mail/send");

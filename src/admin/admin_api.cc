@@ -12,13 +12,14 @@ namespace wharf::admin {
 AdminApi::AdminApi(std::vector<std::string> tokens, store::Store& store,
                    boost::asio::any_io_executor blocking_pool, observe::Registry& metrics,
                    dispatch::Dispatcher* dispatcher, const outbound::ProviderSet* providers,
-                   const Clock& clock)
+                   const observe::HealthTracker* health, const Clock& clock)
     : unauthorized_(metrics.counter("wharf_admin_unauthorized_total",
                                     "Admin API requests refused for a missing or wrong token")),
       store_(store),
       pool_(std::move(blocking_pool)),
       dispatcher_(dispatcher),
       providers_(providers),
+      health_(health),
       clock_(clock) {
   for (const auto& t : tokens) token_digests_.push_back(crypto::sha256(t));
 }
@@ -118,6 +119,10 @@ boost::asio::awaitable<http::Response> AdminApi::route(http::Request& req, std::
   if (seg.size() == 3 && seg[0] == "destinations" && seg[2] == "enable") {
     if (!post) co_return wrong_method("POST");
     co_return co_await enable_destination(seg[1]);
+  }
+  if (seg.size() == 1 && seg[0] == "integrations") {
+    if (!get) co_return wrong_method("GET");
+    co_return list_integrations();
   }
   if (seg.size() == 1 && seg[0] == "providers") {
     if (!get) co_return wrong_method("GET");

@@ -4,6 +4,7 @@
 //   POST /events/{id}/replay, /events/replay   dispatch again, one event or by filter
 //   GET  /dlq, POST /dlq/replay, /dlq/{id}/replay   the dead-letter queue (dead events), replay
 //   GET  /destinations, POST /destinations/{name}/enable   forward destinations' health
+//   GET  /integrations                     health of every source and provider (SPEC §1.3)
 //   GET  /providers                        outbound providers: breaker, rate limit, actions
 //   ANY  /providers/{p}/proxy/{path}       a call to the provider through its pipeline
 //   POST /providers/{p}/actions/{action}   a typed call (JSON in, JSON out)
@@ -25,6 +26,7 @@
 
 namespace wharf::observe {
 class Counter;
+class HealthTracker;
 class Registry;
 }  // namespace wharf::observe
 
@@ -50,6 +52,7 @@ class AdminApi {
            boost::asio::any_io_executor blocking_pool, observe::Registry& metrics,
            dispatch::Dispatcher* dispatcher = nullptr,
            const outbound::ProviderSet* providers = nullptr,
+           const observe::HealthTracker* health = nullptr,
            const Clock& clock = SystemClock::instance());
 
   // `path` is the target's path after "/api/v1" (e.g. "/events/evt_..."), `query` its query.
@@ -70,6 +73,7 @@ class AdminApi {
   http::Response list_destinations();
   boost::asio::awaitable<http::Response> enable_destination(std::string_view name);
   http::Response list_providers();
+  http::Response list_integrations();
   // `rest`: the provider path after /proxy/, `query` the caller's query string.
   boost::asio::awaitable<http::Response> proxy(http::Request& req, std::string_view provider,
                                                std::string_view rest, std::string_view query);
@@ -89,6 +93,7 @@ class AdminApi {
   boost::asio::any_io_executor pool_;
   dispatch::Dispatcher* dispatcher_;
   const outbound::ProviderSet* providers_;
+  const observe::HealthTracker* health_;
   const Clock& clock_;
 };
 

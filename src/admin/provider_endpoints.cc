@@ -19,6 +19,7 @@
 #include "admin/admin_api.h"
 #include "core/time_format.h"
 #include "http/response.h"
+#include "observe/health.h"
 #include "outbound/idempotency.h"
 #include "outbound/provider_client.h"
 #include "outbound/redaction.h"
@@ -159,6 +160,28 @@ http::Response AdminApi::list_providers() {
     }
   }
   return http::json_response(http::Status::ok, {{"providers", std::move(out)}});
+}
+
+http::Response AdminApi::list_integrations() {
+  json::array out;
+  if (health_) {
+    for (const observe::HealthSnapshot& h : health_->snapshot()) {
+      auto time_or_null = [](const std::optional<std::int64_t>& ms) {
+        return ms ? json::value(format_rfc3339_ms(*ms)) : json::value(nullptr);
+      };
+      json::object o{{"name", h.name},
+                     {"type", h.type},
+                     {"status", std::string(observe::to_string(h.status))},
+                     {"last_success", time_or_null(h.last_success_ms)},
+                     {"last_failure", time_or_null(h.last_failure_ms)},
+                     {"error_rate_24h", h.error_rate_24h},
+                     {"successes_24h", h.successes_24h},
+                     {"failures_24h", h.failures_24h}};
+      o["last_error"] = h.last_error ? json::value(*h.last_error) : nullptr;
+      out.push_back(std::move(o));
+    }
+  }
+  return http::json_response(http::Status::ok, {{"integrations", std::move(out)}});
 }
 
 boost::asio::awaitable<http::Response> AdminApi::proxy(http::Request& req,

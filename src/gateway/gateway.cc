@@ -120,14 +120,18 @@ int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers) {
       },
       SystemClock::instance(), metrics, dispatch_options);
 
-  inbound::Inbox inbox(std::move(config.sources), *store, SystemClock::instance(), metrics);
+  observe::HealthTracker health;
+  inbound::Inbox inbox(std::move(config.sources), *store, SystemClock::instance(), metrics,
+                       &health);
   outbound::ProviderSet providers;
   for (auto& p : config.providers) {
-    providers.add(
-        std::make_unique<outbound::ProviderClient>(std::move(p), ioc.get_executor(), metrics));
+    outbound::ProviderClientOptions options;
+    options.health = &health;
+    providers.add(std::make_unique<outbound::ProviderClient>(std::move(p), ioc.get_executor(),
+                                                             metrics, std::move(options)));
   }
   admin::AdminApi admin(config.admin_tokens, *store, blocking_pool.get_executor(), metrics,
-                        &dispatcher, &providers);
+                        &dispatcher, &providers, &health);
   Routes routes{inbox,
                 admin,
                 *store,

@@ -70,17 +70,27 @@ struct Inbox::SourceState {
   observe::Counter &events_stored, &events_duplicate;
   observe::Histogram& latency;
   observe::Counter* verify_failures[5] = {};
+  observe::HealthTracker::Entry* health = nullptr;  // optional
+
+  void healthy() {
+    if (health) health->success();
+  }
+  void unhealthy(std::string_view why) {
+    if (health) health->failure(why);
+  }
 };
 
 Inbox::Inbox(std::vector<Source> sources, store::Store& store, const Clock& clock,
-             observe::Registry& metrics)
+             observe::Registry& metrics, observe::HealthTracker* health)
     : store_(store),
       clock_(clock),
       unknown_source_(metrics.counter("wharf_webhook_unknown_source_total",
                                       "Webhook requests for a source that is not configured")) {
   for (auto& s : sources) {
     std::string name = s.name;
-    sources_.emplace(std::move(name), std::make_unique<SourceState>(std::move(s), metrics));
+    auto state = std::make_unique<SourceState>(std::move(s), metrics);
+    if (health) state->health = &health->entry("source", name);
+    sources_.emplace(std::move(name), std::move(state));
   }
 }
 
@@ -106,21 +116,25 @@ boost::asio::awaitable<http::Response> Inbox::handle(http::Request& req,
   if (auto failure = st.source.verifier->verify(view, clock_.now_s())) {
     st.rejected.inc();
     st.verify_failures[static_cast<int>(failure->reason)]->inc();
+    st.unhealthy("signature rejected: " + std::string(reason_label(failure->reason)));
     co_return http::json_error(http::Status::unauthorized, failure->message);
   }
   auto parsed = st.source.verifier->parse(view);
   if (!parsed) {
     st.malformed.inc();
+    st.unhealthy("malformed body");
     co_return http::error_response(parsed.error());
   }
   if (parsed->events.size() > kMaxEventsPerRequest) {
     st.too_many_events.inc();
+    st.unhealthy("too many events in one request");
     co_return http::json_error(
         http::Status::payload_too_large,
         "too many events in one request (at most " + std::to_string(kMaxEventsPerRequest) + ")");
   }
   if (parsed->reply_json) {
     st.challenge.inc();
+    st.healthy();
     co_return http::text_response(http::Status::ok, std::move(*parsed->reply_json),
                                   "application/json");
   }
@@ -143,6 +157,7 @@ boost::asio::awaitable<http::Response> Inbox::handle(http::Request& req,
   }
   if (!result) {
     st.unavailable.inc();
+    st.unhealthy("storage unavailable");
     co_return http::json_error(http::Status::service_unavailable,
                                "storage unavailable: event not stored, retry later");
   }
@@ -151,6 +166,7 @@ boost::asio::awaitable<http::Response> Inbox::handle(http::Request& req,
     if (o.replayed) {
       st.rejected.inc();
       st.verify_failures[static_cast<int>(VerifyFailure::Reason::kReplayed)]->inc();
+      st.unhealthy("signature replayed");
       co_return http::json_error(http::Status::unauthorized,
                                  "signature already used by another event (replay)");
     }
@@ -170,6 +186,7 @@ boost::asio::awaitable<http::Response> Inbox::handle(http::Request& req,
   }
   bool all_duplicates = !result->empty() && duplicates == result->size();
   (all_duplicates ? st.duplicate : st.stored).inc();
+  st.healthy();
   boost::json::object body;
   body["status"] = all_duplicates ? "duplicate" : "ok";
   if (first_new)

@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "http/types.h"
 #include "inbound/source.h"
+#include "observe/health.h"
 #include "store/store.h"
 
 namespace wharf::observe {
@@ -25,8 +26,11 @@ namespace wharf::inbound {
 
 class Inbox {
  public:
+  // `health` (optional, must outlive the inbox) counts each source's outcomes for
+  // GET /api/v1/integrations: a stored or duplicate event is a success; a rejected signature, a
+  // malformed body or storage that cannot take the write is a failure.
   Inbox(std::vector<Source> sources, store::Store& store, const Clock& clock,
-        observe::Registry& metrics);
+        observe::Registry& metrics, observe::HealthTracker* health = nullptr);
   ~Inbox();
 
   // Handles a request whose target is /webhooks/<source_name>.

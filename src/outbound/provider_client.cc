@@ -279,7 +279,8 @@ ProviderClient::ProviderClient(ProviderConfig config, asio::any_io_executor exec
                           {{"provider", config_.name}})),
       breaker_state_(metrics.gauge("wharf_provider_breaker_state",
                                    "A provider's circuit breaker: 0 closed, 1 half-open, 2 open.",
-                                   {{"provider", config_.name}})) {}
+                                   {{"provider", config_.name}})),
+      health_(options.health ? &options.health->entry("provider", config_.name) : nullptr) {}
 
 ProviderClient::~ProviderClient() { http_.close(); }
 
@@ -371,6 +372,35 @@ void ProviderClient::log_attempt(const Call& call, const std::string& url,
 }
 
 asio::awaitable<CallResult> ProviderClient::call(Call&& call) {
+  CallResult result = co_await attempt_all(call);
+  record_health(result);
+  co_return result;
+}
+
+void ProviderClient::record_health(const CallResult& result) {
+  if (!health_) return;
+  if (result) {
+    if (result->status == 401 || result->status == 403) {
+      health_->failure("HTTP " + std::to_string(result->status) + ": credentials refused");
+    } else {
+      health_->success();
+    }
+    return;
+  }
+  switch (result.error().kind) {
+    case CallErrorKind::kRateLimited:
+    case CallErrorKind::kRefused:
+      return;  // wharf's own limit, or the caller's request: says nothing of the provider
+    case CallErrorKind::kCircuitOpen:
+    case CallErrorKind::kTransport:
+    case CallErrorKind::kUpstream:
+    case CallErrorKind::kCredentials:
+      health_->failure(result.error().message);
+      return;
+  }
+}
+
+asio::awaitable<CallResult> ProviderClient::attempt_all(Call& call) {
   auto fail = [&](CallErrorKind kind, std::string message, int attempts,
                   std::optional<milliseconds> retry_after = std::nullopt, int status = 0) {
     return CallError{.kind = kind,

@@ -23,6 +23,7 @@
 
 #include "core/clock.h"
 #include "core/uniform01.h"
+#include "observe/health.h"
 #include "outbound/call.h"
 #include "outbound/http_client.h"
 #include "outbound/provider_config.h"
@@ -48,6 +49,11 @@ struct ProviderClientOptions {
   resilience::RateLimiter* limiter = nullptr;
   Uniform01 uniform01;  // backoff jitter; empty: the CSPRNG-seeded default
   ClientOptions http;   // ca_file, proxy; max_host_connections comes from the config
+  // Where each call's outcome is counted for GET /api/v1/integrations (optional; must outlive
+  // the client): a final answer is a success, except 401/403 (the credentials are wrong); no
+  // answer, 429/5xx after the retries, an open breaker or unusable credentials are failures;
+  // wharf's own rate limit and refused calls are neither.
+  observe::HealthTracker* health = nullptr;
 };
 
 class ProviderClient final : public Caller {
@@ -69,6 +75,9 @@ class ProviderClient final : public Caller {
 
  private:
   struct Series;  // the metrics of one (endpoint, status) pair
+  // The pipeline itself; call() adds the health accounting.
+  boost::asio::awaitable<CallResult> attempt_all(Call& call);
+  void record_health(const CallResult& result);
   Series& series(const std::string& endpoint, const std::string& status);
   void log_attempt(const Call& call, const std::string& url, const std::string& endpoint,
                    int attempt, const HttpResult& result, const RetryDecision& decision) const;
@@ -89,6 +98,7 @@ class ProviderClient final : public Caller {
   observe::Counter& rate_limited_;
   observe::Counter& breaker_rejected_;
   observe::Gauge& breaker_state_;
+  observe::HealthTracker::Entry* health_;
 
   std::mutex series_mu_;
   std::unordered_map<std::string, std::unique_ptr<Series>> series_;  // guarded by series_mu_

@@ -13,12 +13,14 @@ import path from 'node:path';
 
 import { Wharf, makeTempDir, randomSecret, sleep } from './lib/harness.mjs';
 import { Mock } from './lib/mock.mjs';
+import * as S from './lib/signers.mjs';
 
 const secrets = {
   stripe: 'sk_test_' + randomSecret(),
   apollo: 'apollo_' + randomSecret(),
   neverbounce: 'nb_' + randomSecret(),
 };
+const appSecret = S.newStandardSecret();
 let mock;
 let wharf;
 let tlsServer;
@@ -45,6 +47,7 @@ before(async () => {
   tls = await startTlsPeer();
   tlsServer = tls.server;
   wharf = await Wharf.start({
+    sources: { app: { verifier: 'standard', secret: appSecret } },
     env: { STRIPE_KEY: secrets.stripe, APOLLO_KEY: secrets.apollo, NB_KEY: secrets.neverbounce },
     config: {
       providers: {
@@ -264,4 +267,30 @@ test('TLS is always verified: a private CA is trusted only through ca_file', asy
   assert.equal(bad.status, 502, bad.text);
   assert.equal(bad.json.kind, 'transport');
   assert.match(bad.json.error, /certificate|SSL|tls/i);
+});
+
+test('GET /integrations: every source and provider with its 24 h health', async () => {
+  const body = S.standardPayload('order.created', { n: 1 });
+  assert.equal((await wharf.post('app', S.signStandard(appSecret, body))).status, 200);
+  assert.equal((await wharf.post('app', S.signStandard(S.newStandardSecret(), body))).status, 401);
+  const r = await wharf.api('/integrations');
+  assert.equal(r.status, 200, r.text);
+  const find = (type, name) => r.json.integrations.find((i) => i.type === type && i.name === name);
+  const app = find('source', 'app');
+  assert.equal(app.status, 'down');  // 1 failure in 2
+  assert.equal(app.error_rate_24h, 0.5);
+  assert.ok(app.last_success && app.last_failure);
+  assert.match(app.last_error, /signature rejected/);
+  const breaky = find('provider', 'breaky');
+  assert.equal(breaky.status, 'down');
+  assert.ok(breaky.failures_24h >= 2);
+  const apollo = find('provider', 'apollo');
+  assert.equal(apollo.successes_24h, 100, 'rate-limited calls are not provider failures');
+  assert.equal(apollo.failures_24h, 0);
+  assert.equal(apollo.status, 'healthy');
+  for (const i of r.json.integrations) {
+    assert.ok(['healthy', 'degraded', 'down'].includes(i.status));
+    assert.ok(i.error_rate_24h >= 0 && i.error_rate_24h <= 1);
+  }
+  assert.ok(find('provider', 'private_ca'));
 });

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/events_command.h"
+#include "cli/keys_command.h"
 #include "cli/mock_command.h"
 #include "cli/serve_command.h"
 #include "cli/trigger_command.h"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   wharf::cli::register_trigger_command(app, &exit_code);
   wharf::cli::register_events_commands(app, &exit_code);
   wharf::cli::register_mock_command(app, &exit_code);
+  wharf::cli::register_keys_commands(app, &exit_code);
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
     for (const auto* sub : app.get_subcommands({})) known = known || sub->get_name() == argv[1];

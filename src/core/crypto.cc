@@ -9,6 +9,8 @@
 #include <openssl/x509.h>
 
 #include <atomic>
+#include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -182,6 +184,132 @@ std::string HmacKey::sign_parts(std::initializer_list<std::string_view> parts) c
 
 std::string hmac(Digest digest, std::string_view key, std::string_view data) {
   return HmacKey(digest, key).sign(data);
+}
+
+// ---- AES-256-GCM -------------------------------------------------------------------------------
+
+namespace {
+
+struct CipherCtxFree {
+  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
+};
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
+
+// Fetched once for the process, like the HMAC algorithm.
+const EVP_CIPHER* aes256gcm_algorithm() {
+  static EVP_CIPHER* const cipher = [] {
+    EVP_CIPHER* c = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+    if (c == nullptr) fail("EVP_CIPHER_fetch(AES-256-GCM)");
+    return c;
+  }();
+  return cipher;
+}
+
+int int_size(std::size_t n) {
+  // EVP lengths are ints; the vault's secrets are far below this.
+  if (n > static_cast<std::size_t>(std::numeric_limits<int>::max() / 2)) fail("AES-GCM input size");
+  return static_cast<int>(n);
+}
+
+}  // namespace
+
+namespace internal {
+
+Result<std::string> aes256gcm_seal_with_nonce(std::string_view key, std::string_view nonce,
+                                              std::string_view plaintext, std::string_view aad) {
+  if (key.size() != kAesGcmKeySize) {
+    return make_error(Errc::kInvalidArgument, "an AES-256-GCM key is 32 bytes");
+  }
+  if (nonce.size() != kAesGcmNonceSize) {
+    return make_error(Errc::kInvalidArgument, "an AES-256-GCM nonce is 12 bytes");
+  }
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) fail("EVP_CIPHER_CTX_new");
+  // The default GCM IV length is 12 bytes, the one this uses.
+  if (EVP_EncryptInit_ex2(ctx.get(), aes256gcm_algorithm(), bytes(key), bytes(nonce), nullptr) !=
+      1) {
+    fail("EVP_EncryptInit_ex2(AES-256-GCM)");
+  }
+  std::string out(kAesGcmNonceSize + plaintext.size() + kAesGcmTagSize, '\0');
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  std::memcpy(o, nonce.data(), kAesGcmNonceSize);
+  int len = 0;
+  if (!aad.empty() &&
+      EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes(aad), int_size(aad.size())) != 1) {
+    fail("EVP_EncryptUpdate(aad)");
+  }
+  unsigned char* ct = o + kAesGcmNonceSize;
+  int written = 0;
+  if (!plaintext.empty()) {
+    if (EVP_EncryptUpdate(ctx.get(), ct, &len, bytes(plaintext), int_size(plaintext.size())) != 1) {
+      fail("EVP_EncryptUpdate");
+    }
+    written = len;
+  }
+  if (EVP_EncryptFinal_ex(ctx.get(), ct + written, &len) != 1) fail("EVP_EncryptFinal_ex");
+  written += len;
+  if (static_cast<std::size_t>(written) != plaintext.size()) fail("AES-GCM output size");
+  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kAesGcmTagSize),
+                          ct + plaintext.size()) != 1) {
+    fail("EVP_CTRL_GCM_GET_TAG");
+  }
+  return out;
+}
+
+}  // namespace internal
+
+Result<std::string> aes256gcm_seal(std::string_view key, std::string_view plaintext,
+                                   std::string_view aad) {
+  return internal::aes256gcm_seal_with_nonce(key, random_bytes(kAesGcmNonceSize), plaintext, aad);
+}
+
+Result<std::string> aes256gcm_open(std::string_view key, std::string_view sealed,
+                                   std::string_view aad) {
+  if (key.size() != kAesGcmKeySize) {
+    return make_error(Errc::kInvalidArgument, "an AES-256-GCM key is 32 bytes");
+  }
+  if (sealed.size() < kAesGcmNonceSize + kAesGcmTagSize) {
+    return make_error(Errc::kInvalidArgument, "sealed data is shorter than a nonce and a tag");
+  }
+  std::string_view nonce = sealed.substr(0, kAesGcmNonceSize);
+  std::string_view ct =
+      sealed.substr(kAesGcmNonceSize, sealed.size() - kAesGcmNonceSize - kAesGcmTagSize);
+  std::string_view tag = sealed.substr(sealed.size() - kAesGcmTagSize);
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) fail("EVP_CIPHER_CTX_new");
+  if (EVP_DecryptInit_ex2(ctx.get(), aes256gcm_algorithm(), bytes(key), bytes(nonce), nullptr) !=
+      1) {
+    fail("EVP_DecryptInit_ex2(AES-256-GCM)");
+  }
+  int len = 0;
+  if (!aad.empty() &&
+      EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes(aad), int_size(aad.size())) != 1) {
+    fail("EVP_DecryptUpdate(aad)");
+  }
+  std::string out(ct.size(), '\0');
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  int written = 0;
+  if (!ct.empty()) {
+    if (EVP_DecryptUpdate(ctx.get(), o, &len, bytes(ct), int_size(ct.size())) != 1) {
+      fail("EVP_DecryptUpdate");
+    }
+    written = len;
+  }
+  // The tag is an input here; OpenSSL only reads it.
+  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kAesGcmTagSize),
+                          const_cast<char*>(tag.data())) != 1) {
+    fail("EVP_CTRL_GCM_SET_TAG");
+  }
+  // Final checks the tag (CRYPTO_memcmp inside OpenSSL). On failure the decrypted bytes are
+  // wiped before the buffer is released, so unauthenticated plaintext never escapes.
+  unsigned char* end = o + written;
+  if (EVP_DecryptFinal_ex(ctx.get(), end, &len) != 1) {
+    ERR_clear_error();
+    OPENSSL_cleanse(out.data(), out.size());
+    return make_error(Errc::kUnauthenticated,
+                      "authentication failed (wrong key or associated data, or modified data)");
+  }
+  return out;
 }
 
 // ---- PublicKey --------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // Cryptographic primitives, every one through OpenSSL 3 EVP: HMAC, SHA-2, ECDSA P-256 and Ed25519
-// signatures, CSPRNG, constant-time comparison (AES-256-GCM arrives with the vault). Nothing here
-// is hand-written crypto.
+// signatures, CSPRNG, constant-time comparison, AES-256-GCM authenticated encryption (the vault's
+// cipher). Nothing here is hand-written crypto.
 // Key objects are immutable after construction and safe to share between threads.
 #pragma once
 
@@ -24,6 +24,31 @@ bool constant_time_equal(std::string_view a, std::string_view b);
 
 // `n` bytes from OpenSSL's CSPRNG.
 std::string random_bytes(std::size_t n);
+
+// ---- AES-256-GCM ----
+// Sealed form: nonce (12 bytes) || ciphertext (as long as the plaintext) || tag (16 bytes).
+inline constexpr std::size_t kAesGcmKeySize = 32;
+inline constexpr std::size_t kAesGcmNonceSize = 12;
+inline constexpr std::size_t kAesGcmTagSize = 16;
+
+// Encrypts `plaintext` under `key` (32 bytes) with a fresh random 96-bit nonce, authenticating
+// `aad` too. Error (kInvalidArgument) when the key is not 32 bytes; never carries key or data.
+// Random nonces are safe for up to 2^32 seals per key (NIST SP 800-38D §8.3).
+Result<std::string> aes256gcm_seal(std::string_view key, std::string_view plaintext,
+                                   std::string_view aad);
+// The plaintext of `sealed` (as made by aes256gcm_seal) when its tag verifies under `key` and
+// `aad` (OpenSSL compares the tag in constant time). Errors: kInvalidArgument for a key that is
+// not 32 bytes or input shorter than nonce + tag; kUnauthenticated when authentication fails
+// (wrong key, wrong aad, any modified bit). Never returns unauthenticated plaintext.
+Result<std::string> aes256gcm_open(std::string_view key, std::string_view sealed,
+                                   std::string_view aad);
+
+namespace internal {
+// aes256gcm_seal with a caller-chosen nonce, for known-answer tests only: reusing a nonce under
+// one key breaks GCM completely. Error when the key is not 32 bytes or the nonce not 12.
+Result<std::string> aes256gcm_seal_with_nonce(std::string_view key, std::string_view nonce,
+                                              std::string_view plaintext, std::string_view aad);
+}  // namespace internal
 
 // An HMAC key, prepared once (hot path: no per-call algorithm fetch or key schedule).
 class HmacKey {

@@ -25,7 +25,8 @@ Result<FaultRule> parse_fault_rule(const json::value& value) {
   auto pattern = RoutePattern::parse(route->as_string());
   if (!pattern)
     return bad("route: expected [METHOD ]/path, a path prefix ending in '/', or a glob");
-  FaultRule rule{.route = std::move(*pattern)};
+  FaultRule rule;
+  rule.route = std::move(*pattern);
   for (const auto& [key, v] : obj) {
     if (key == "route") continue;
     if (key == "status") {

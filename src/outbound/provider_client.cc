@@ -347,7 +347,6 @@ void ProviderClient::log_attempt(const Call& call, const std::string& url,
   const std::string shown =
       redact_secrets(redact_url(url, config_.credentials.secret_query_names()),
                      config_.credentials.secret_values());
-  const double duration_ms = result ? static_cast<double>(result->duration.count()) / 1000.0 : 0.0;
   if (result) {
     log::write(level, "outbound call",
                {{"provider", config_.name},

@@ -34,7 +34,7 @@ std::string date_time(std::int64_t unix_ms) {
 
 json::object event_json(int i, const std::string& owner) {
   std::int64_t start = kFirstStartMs + i * kDayMs;
-  char id[16];
+  char id[32];
   std::snprintf(id, sizeof id, "mockevent%04d", i + 1);  // Calendar ids use base32hex: a-v, 0-9
   std::string summary =
       std::string(kSummaries[i % std::size(kSummaries)]) + " #" + std::to_string(i + 1);

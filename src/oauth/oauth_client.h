@@ -3,6 +3,11 @@
 // requests as outbound::HttpRequest values for the outbound HTTP client to send, and the parsed
 // token response. No I/O, no clock, no storage here: callers pass `now_ms`. Thread-safe.
 //
+// Why HttpRequest and not outbound::Call: a Call is relative to one provider's base URL and the
+// pipeline refuses an Authorization header in it, while token and revocation endpoints are
+// absolute URLs (often on another host than the API) and client_secret_basic needs that header.
+// These requests go straight to outbound::HttpClient (no retries: a code is single-use).
+//
 // Secrets (client secret, codes, verifiers, tokens) go only into request bodies and the
 // Authorization header, never into an error message.
 #pragma once

@@ -20,25 +20,31 @@ HealthStatus status_for(double error_rate) {
   return HealthStatus::kDown;
 }
 
-HealthTracker::Entry::Bucket& HealthTracker::Entry::bucket_locked(std::int64_t now_ms) {
+HealthTracker::Entry::Bucket& HealthTracker::Entry::bucket(std::int64_t now_ms) {
   const std::int64_t index = now_ms / kBucketMs;
   Bucket& b = buckets_[static_cast<std::size_t>(index % static_cast<std::int64_t>(kBuckets))];
-  if (b.index != index) b = Bucket{.index = index, .successes = 0, .failures = 0};
+  if (b.index.load(std::memory_order_acquire) != index) {
+    std::lock_guard lock(mu_);
+    if (b.index.load(std::memory_order_relaxed) != index) {
+      b.successes.store(0, std::memory_order_relaxed);
+      b.failures.store(0, std::memory_order_relaxed);
+      b.index.store(index, std::memory_order_release);
+    }
+  }
   return b;
 }
 
 void HealthTracker::Entry::success() {
   const std::int64_t now = clock_.now_ms();
-  std::lock_guard lock(mu_);
-  ++bucket_locked(now).successes;
-  last_success_ms_ = now;
+  bucket(now).successes.fetch_add(1, std::memory_order_relaxed);
+  last_success_ms_.store(now, std::memory_order_relaxed);
 }
 
 void HealthTracker::Entry::failure(std::string_view reason) {
   const std::int64_t now = clock_.now_ms();
+  bucket(now).failures.fetch_add(1, std::memory_order_relaxed);
+  last_failure_ms_.store(now, std::memory_order_relaxed);
   std::lock_guard lock(mu_);
-  ++bucket_locked(now).failures;
-  last_failure_ms_ = now;
   last_error_ = std::string(reason.substr(0, 300));
 }
 
@@ -61,21 +67,27 @@ std::vector<HealthSnapshot> HealthTracker::snapshot() const {
     HealthSnapshot s;
     s.type = key.first;
     s.name = key.second;
-    std::lock_guard entry_lock(e->mu_);
     for (const auto& b : e->buckets_) {
       // The 288 buckets ending with the current one: 24 hours (the oldest partly).
-      if (b.index < 0 || b.index > current ||
-          b.index <= current - static_cast<std::int64_t>(Entry::kBuckets)) {
+      const std::int64_t index = b.index.load(std::memory_order_acquire);
+      if (index < 0 || index > current ||
+          index <= current - static_cast<std::int64_t>(Entry::kBuckets)) {
         continue;
       }
-      s.successes_24h += b.successes;
-      s.failures_24h += b.failures;
+      s.successes_24h += b.successes.load(std::memory_order_relaxed);
+      s.failures_24h += b.failures.load(std::memory_order_relaxed);
     }
     const std::int64_t total = s.successes_24h + s.failures_24h;
     s.error_rate_24h = total ? static_cast<double>(s.failures_24h) / static_cast<double>(total) : 0;
     s.status = status_for(s.error_rate_24h);
-    s.last_success_ms = e->last_success_ms_;
-    s.last_failure_ms = e->last_failure_ms_;
+    auto time_or_none = [](const std::atomic<std::int64_t>& ms) -> std::optional<std::int64_t> {
+      const std::int64_t v = ms.load(std::memory_order_relaxed);
+      if (v == 0) return std::nullopt;
+      return v;
+    };
+    s.last_success_ms = time_or_none(e->last_success_ms_);
+    s.last_failure_ms = time_or_none(e->last_failure_ms_);
+    std::lock_guard entry_lock(e->mu_);
     s.last_error = e->last_error_;
     out.push_back(std::move(s));
   }

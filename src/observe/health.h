@@ -2,11 +2,11 @@
 // successes and failures over the last 24 hours in 5-minute buckets, and the times of the last
 // success and the last failure. `healthy` under 1% errors over 24h, `degraded` under 10%, else
 // `down`; no traffic is `healthy`. Counted in memory, per node: a restart starts from zero (the
-// cluster issue moves it to shared storage). Thread-safe: one mutex per integration, a few
-// integer updates per outcome.
+// cluster issue moves it to shared storage). Thread-safe.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -42,6 +42,8 @@ struct HealthSnapshot {
 class HealthTracker {
  public:
   // One integration's counts. Obtained once (at start-up) and kept: recording touches only it.
+  // success() is on the ingest path: atomics only, except once per 5-minute bucket, when the
+  // first outcome of a new bucket clears it under the mutex.
   class Entry {
    public:
     void success();
@@ -50,22 +52,23 @@ class HealthTracker {
 
    private:
     friend class HealthTracker;
-    Entry(const Clock& clock) : clock_(clock) {}
+    explicit Entry(const Clock& clock) : clock_(clock) {}
     static constexpr std::int64_t kBucketMs = 5 * 60 * 1000;
     static constexpr std::size_t kBuckets = 24 * 12;  // 24 hours
     struct Bucket {
-      std::int64_t index = -1;  // now_ms / kBucketMs of the counts below; stale when too old
-      std::int64_t successes = 0;
-      std::int64_t failures = 0;
+      std::atomic<std::int64_t> index{-1};  // now_ms / kBucketMs of the counts; stale when old
+      std::atomic<std::int64_t> successes{0};
+      std::atomic<std::int64_t> failures{0};
     };
-    Bucket& bucket_locked(std::int64_t now_ms);
+    // The bucket of `now_ms`, cleared first when it still holds an older one.
+    Bucket& bucket(std::int64_t now_ms);
 
     const Clock& clock_;
-    mutable std::mutex mu_;
-    std::array<Bucket, kBuckets> buckets_{};  // guarded by mu_
-    std::optional<std::int64_t> last_success_ms_;
-    std::optional<std::int64_t> last_failure_ms_;
-    std::optional<std::string> last_error_;
+    mutable std::mutex mu_;  // clears buckets; guards last_error_
+    std::array<Bucket, kBuckets> buckets_{};
+    std::atomic<std::int64_t> last_success_ms_{0};  // 0: never
+    std::atomic<std::int64_t> last_failure_ms_{0};
+    std::optional<std::string> last_error_;  // guarded by mu_
   };
 
   explicit HealthTracker(const Clock& clock = SystemClock::instance()) : clock_(clock) {}

@@ -153,12 +153,19 @@ std::optional<std::string> form_url_decode(std::string_view text) {
   return out;
 }
 
-std::string url_encode(std::string_view text) {
+namespace {
+
+// `text` with the bytes `keep` accepts as they are, space as '+' when `space_as_plus`, and every
+// other byte as %XX (uppercase hex).
+template <class Keep>
+std::string percent_encode(std::string_view text, Keep keep, bool space_as_plus) {
   std::string out;
   out.reserve(text.size());
   for (unsigned char c : text) {
-    if (is_unreserved(c)) {
+    if (keep(c)) {
       out += static_cast<char>(c);
+    } else if (space_as_plus && c == ' ') {
+      out += '+';
     } else {
       out += '%';
       out += "0123456789ABCDEF"[c >> 4];
@@ -166,6 +173,20 @@ std::string url_encode(std::string_view text) {
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::string url_encode(std::string_view text) { return percent_encode(text, is_unreserved, false); }
+
+std::string form_urlencode(std::string_view text) {
+  return percent_encode(
+      text,
+      [](unsigned char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '.' || c == '_' || c == '*';
+      },
+      true);
 }
 
 namespace {

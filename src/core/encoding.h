@@ -31,6 +31,9 @@ std::optional<std::string> base64url_decode(std::string_view text);  // padding 
 // application/x-www-form-urlencoded / percent decoding ('+' is a space); nullopt on bad escapes.
 std::optional<std::string> form_url_decode(std::string_view text);
 std::string url_encode(std::string_view text);  // RFC 3986 unreserved characters kept
+// application/x-www-form-urlencoded (the WHATWG URL serializer, RFC 6749 Appendix B): ALPHA,
+// DIGIT, '-', '.', '_' and '*' kept, space as '+', every other byte as %XX.
+std::string form_urlencode(std::string_view text);
 // True when `text` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
 bool is_valid_utf8(std::string_view text);
 // `text` with every byte that does not start a well-formed sequence replaced by U+FFFD.

@@ -8,14 +8,15 @@
 #include <utility>
 #include <vector>
 
+#include "core/encoding.h"
+
 namespace wharf::oauth {
 
 // Ordered name/value pairs; encoded in this order so that requests are reproducible in tests.
 using FormParams = std::vector<std::pair<std::string, std::string>>;
 
-// `text` with ALPHA, DIGIT, '-', '.', '_' and '*' kept, space as '+', and every other byte as
-// %XX (uppercase hex). UTF-8 text is encoded byte by byte (RFC 6749 Appendix B).
-std::string form_urlencode(std::string_view text);
+// The encoding of one name or value (core/encoding.h).
+using encoding::form_urlencode;
 
 // "name=value&name=value", each side form_urlencode()d; "" for no params.
 std::string form_encode(const FormParams& params);

@@ -84,17 +84,21 @@ void read_time_of_day(Cursor& c, DateTime& t) {
   t.second = c.digits(2);
 }
 
-// "Sun, 06 Nov 1994 08:49:37 GMT"
-std::optional<DateTime> parse_imf_fixdate(std::string_view s) {
+// The two day-month-year forms: IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT" (short day names,
+// ' ' between the date's parts, a 4-digit year) and RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT"
+// (long day names, '-', 2 digits whose century the caller resolves).
+template <class DayNames>
+std::optional<DateTime> parse_day_month_year(std::string_view s, const DayNames& day_names,
+                                             std::string_view separator, int year_digits) {
   Cursor c(s);
   DateTime t;
-  c.name(kDayNames);
+  c.name(day_names);
   c.literal(", ");
   t.day = c.digits(2);
-  c.literal(" ");
+  c.literal(separator);
   t.month = c.name(kMonthNames) + 1;
-  c.literal(" ");
-  t.year = c.digits(4);
+  c.literal(separator);
+  t.year = c.digits(year_digits);
   c.literal(" ");
   read_time_of_day(c, t);
   c.literal(" GMT");
@@ -102,22 +106,12 @@ std::optional<DateTime> parse_imf_fixdate(std::string_view s) {
   return t;
 }
 
-// "Sunday, 06-Nov-94 08:49:37 GMT"; the century is resolved by the caller.
+std::optional<DateTime> parse_imf_fixdate(std::string_view s) {
+  return parse_day_month_year(s, kDayNames, " ", 4);
+}
+
 std::optional<DateTime> parse_rfc850_date(std::string_view s) {
-  Cursor c(s);
-  DateTime t;
-  c.name(kLongDayNames);
-  c.literal(", ");
-  t.day = c.digits(2);
-  c.literal("-");
-  t.month = c.name(kMonthNames) + 1;
-  c.literal("-");
-  t.year = c.digits(2);
-  c.literal(" ");
-  read_time_of_day(c, t);
-  c.literal(" GMT");
-  if (!c.finished()) return std::nullopt;
-  return t;
+  return parse_day_month_year(s, kLongDayNames, "-", 2);
 }
 
 // "Sun Nov  6 08:49:37 1994" (the day is 2DIGIT or SP DIGIT)

@@ -294,7 +294,7 @@ ProviderClient::Series& ProviderClient::series(const std::string& endpoint,
     if (endpoints_.size() >= kMaxEndpointLabels) {
       label = "other";
     } else {
-      endpoints_.emplace(label, true);
+      endpoints_.insert(label);
     }
   }
   std::string key = label;
@@ -516,8 +516,6 @@ asio::awaitable<CallResult> ProviderClient::attempt_all(Call& call) {
       }
       observe_hints(*result, now);
       status_label = std::to_string(result->status);
-      series(endpoint, status_label)
-          .seconds.observe(static_cast<double>(result->duration.count()) / 1e6);
     } else {
       const TransportError kind = result.error().kind;
       if (kind == TransportError::kCancelled || kind == TransportError::kOther ||
@@ -528,7 +526,9 @@ asio::awaitable<CallResult> ProviderClient::attempt_all(Call& call) {
       }
       status_label = std::string(to_string(kind));
     }
-    series(endpoint, status_label).attempts.inc();
+    Series& counted = series(endpoint, status_label);
+    counted.attempts.inc();
+    if (result) counted.seconds.observe(static_cast<double>(result->duration.count()) / 1e6);
     // Retry?
     const Attempt a =
         attempt_from(result, attempt, call.method, logical.has_idempotency_key(), now);

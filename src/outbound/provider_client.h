@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/clock.h"
@@ -102,7 +103,7 @@ class ProviderClient final : public Caller {
 
   std::mutex series_mu_;
   std::unordered_map<std::string, std::unique_ptr<Series>> series_;  // guarded by series_mu_
-  std::unordered_map<std::string, bool> endpoints_;                  // guarded by series_mu_
+  std::unordered_set<std::string> endpoints_;                        // guarded by series_mu_
 };
 
 // The configured providers, by name. Built at start-up, then read-only (thread-safe).

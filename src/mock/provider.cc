@@ -46,4 +46,16 @@ const std::string* find_param(const http::QueryParams& params, std::string_view 
   return nullptr;
 }
 
+std::optional<std::string_view> segment_between(std::string_view path, std::string_view prefix,
+                                                std::string_view suffix) {
+  if (!path.starts_with(prefix) || !path.ends_with(suffix) ||
+      path.size() <= prefix.size() + suffix.size()) {
+    return std::nullopt;
+  }
+  std::string_view segment =
+      path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+  if (segment.find('/') != std::string_view::npos) return std::nullopt;
+  return segment;
+}
+
 }  // namespace wharf::mock

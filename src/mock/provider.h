@@ -51,6 +51,10 @@ std::string_view bearer_token(const http::Request& req);
 std::optional<boost::json::object> json_body(const http::Request& req);
 // An application/x-www-form-urlencoded body (or query) as ordered pairs; nullopt when malformed.
 std::optional<http::QueryParams> form_body(const http::Request& req);
+// The one path segment between `prefix` and `suffix` ("/users/" + "me" + "/messages/send"), or
+// nullopt when `path` is not of that shape (the segment empty or holding a '/').
+std::optional<std::string_view> segment_between(std::string_view path, std::string_view prefix,
+                                                std::string_view suffix);
 // The first value of `name` in `params`, or nullptr.
 const std::string* find_param(const http::QueryParams& params, std::string_view name);
 

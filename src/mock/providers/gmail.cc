@@ -43,13 +43,8 @@ class GmailProvider final : public Provider {
   explicit GmailProvider(IdSource&) {}
 
   std::optional<http::Response> handle(const ProviderRequest& req) override {
-    constexpr std::string_view kPrefix = "/gmail/v1/users/";
-    constexpr std::string_view kSuffix = "/messages/send";
-    std::string_view path = req.path;
-    if (req.http.method() != http::Verb::post || !path.starts_with(kPrefix) ||
-        !path.ends_with(kSuffix) || path.size() <= kPrefix.size() + kSuffix.size() ||
-        path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size()).find('/') !=
-            std::string_view::npos) {
+    if (req.http.method() != http::Verb::post ||
+        !segment_between(req.path, "/gmail/v1/users/", "/messages/send")) {
       return std::nullopt;
     }
     if (auto refused = google_require_bearer(req.http)) return std::move(*refused);

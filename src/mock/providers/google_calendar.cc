@@ -84,18 +84,10 @@ class GoogleCalendarProvider final : public Provider {
   explicit GoogleCalendarProvider(IdSource&) {}
 
   std::optional<http::Response> handle(const ProviderRequest& req) override {
-    constexpr std::string_view kPrefix = "/calendar/v3/calendars/";
-    constexpr std::string_view kSuffix = "/events";
-    std::string_view path = req.path;
-    if (req.http.method() != http::Verb::get || !path.starts_with(kPrefix) ||
-        !path.ends_with(kSuffix) || path.size() <= kPrefix.size() + kSuffix.size()) {
-      return std::nullopt;
-    }
-    std::string_view encoded_id =
-        path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size());
-    if (encoded_id.find('/') != std::string_view::npos) return std::nullopt;
+    const auto encoded_id = segment_between(req.path, "/calendar/v3/calendars/", "/events");
+    if (req.http.method() != http::Verb::get || !encoded_id) return std::nullopt;
     if (auto refused = google_require_bearer(req.http)) return std::move(*refused);
-    auto calendar = encoding::form_url_decode(encoded_id);
+    auto calendar = encoding::form_url_decode(*encoded_id);
     if (!calendar || calendar->empty()) return invalid_argument("Invalid calendarId");
     return list(*calendar, req.query);
   }

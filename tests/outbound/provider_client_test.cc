@@ -271,7 +271,7 @@ TEST_F(ProviderClientTest, RefusesTargetsAndHeadersThatCouldLeaveTheBaseUrl) {
   EXPECT_EQ(sim_.requests().size(), 0u);
 }
 
-TEST_F(ProviderClientTest, PutsAnApiKeyInTheQueryAndStreamsASuccessfulBody) {
+TEST_F(ProviderClientTest, PutsAnApiKeyInAHeaderAndStreamsASuccessfulBody) {
   client(R"(credentials: { type: api_key, in: header, name: x-api-key, value: "${KEY}" })");
   std::string streamed;
   Call c{.method = "POST",

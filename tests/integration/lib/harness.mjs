@@ -77,6 +77,37 @@ export function toYaml(value, indent = 0) {
 // ---- the server ----------------------------------------------------------------------------------
 
 // A running (or stopped) wharf process with its directory, database and config.
+// Reads `child`'s stderr line by line into `lines` (keeping the newest `keep`), handing each raw
+// chunk to `onChunk`, until it logs {"msg":"listening","address":...}. Resolves with {rec} (that
+// record), {exited} when the process ended first, or {timeout}.
+export async function awaitListening(child, exited, { lines, keep, timeoutMs, onChunk = () => {} }) {
+  let listeningResolve;
+  const listening = new Promise((r) => { listeningResolve = r; });
+  let buf = '';
+  child.stderr.on('data', (chunk) => {
+    onChunk(chunk);
+    buf += chunk.toString('utf8');
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      lines.push(line);
+      if (lines.length > keep) lines.splice(0, lines.length - keep);
+      let rec;
+      try { rec = JSON.parse(line); } catch { continue; }
+      if (rec?.msg === 'listening' && typeof rec.address === 'string') listeningResolve(rec);
+    }
+  });
+  let timer;
+  const outcome = await Promise.race([
+    listening.then((rec) => ({ rec })),
+    exited.then((e) => ({ exited: e })),
+    new Promise((r) => { timer = setTimeout(() => r({ timeout: true }), timeoutMs); }),
+  ]);
+  clearTimeout(timer);
+  return outcome;
+}
+
 export class Wharf {
   // options:
   //   sources      the `sources:` map (required)
@@ -139,33 +170,14 @@ export class Wharf {
     });
     this.exited = exited;
 
-    let listeningResolve;
-    const listening = new Promise((r) => { listeningResolve = r; });
-    let buf = '';
-    child.stderr.on('data', (chunk) => {
-      fs.writeSync(logFd, chunk);
-      buf += chunk.toString('utf8');
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        this.logLines.push(line);
-        if (this.logLines.length > 500) this.logLines.splice(0, this.logLines.length - 500);
-        let rec;
-        try { rec = JSON.parse(line); } catch { continue; }
-        if (rec && rec.msg === 'listening' && typeof rec.address === 'string') listeningResolve(rec);
-      }
-    });
     child.stderr.on('close', () => fs.closeSync(logFd));
-
     const timeoutMs = this.options.startTimeoutMs ?? 30000;
-    let timer;
-    const outcome = await Promise.race([
-      listening.then((rec) => ({ rec })),
-      exited.then((e) => ({ exited: e })),
-      new Promise((r) => { timer = setTimeout(() => r({ timeout: true }), timeoutMs); }),
-    ]);
-    clearTimeout(timer);
+    const outcome = await awaitListening(child, exited, {
+      lines: this.logLines,
+      keep: 500,
+      timeoutMs,
+      onChunk: (chunk) => fs.writeSync(logFd, chunk),
+    });
     if (!outcome.rec) {
       if (!outcome.exited) this.kill9();
       const why = outcome.exited ? `exited (${JSON.stringify(outcome.exited)})` : `did not log "listening" within ${timeoutMs} ms`;

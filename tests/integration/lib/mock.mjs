@@ -5,7 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { WHARF_BIN } from './harness.mjs';
+import { WHARF_BIN, awaitListening } from './harness.mjs';
 
 const live = new Set();
 process.on('exit', () => {
@@ -42,29 +42,7 @@ export class Mock {
         resolve(this.exit);
       });
     });
-    let listeningResolve;
-    const listening = new Promise((r) => { listeningResolve = r; });
-    let buf = '';
-    child.stderr.on('data', (chunk) => {
-      buf += chunk.toString('utf8');
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        this.logLines.push(line);
-        if (this.logLines.length > 200) this.logLines.shift();
-        let rec;
-        try { rec = JSON.parse(line); } catch { continue; }
-        if (rec?.msg === 'listening' && typeof rec.address === 'string') listeningResolve(rec);
-      }
-    });
-    let timer;
-    const outcome = await Promise.race([
-      listening.then((rec) => ({ rec })),
-      this.exited.then((e) => ({ exited: e })),
-      new Promise((r) => { timer = setTimeout(() => r({ timeout: true }), timeoutMs); }),
-    ]);
-    clearTimeout(timer);
+    const outcome = await awaitListening(child, this.exited, { lines: this.logLines, keep: 200, timeoutMs });
     if (!outcome.rec) {
       if (!outcome.exited) child.kill('SIGKILL');
       throw new Error(`wharf mock did not start: ${JSON.stringify(outcome)}\n${this.logLines.join('\n')}`);

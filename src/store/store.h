@@ -23,10 +23,14 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/home_executor.h"
+#include "store/connections.h"
 #include "store/deliveries.h"
 
 namespace wharf::observe {
 class Registry;
+}
+namespace wharf::auth {
+class WrappedKeyStore;
 }
 
 namespace wharf::store {
@@ -163,6 +167,11 @@ class Store {
   virtual Result<std::vector<QueueDepth>> queue_depth() = 0;
   // Every target that has deliveries waiting (pending, processing or failed).
   virtual Result<std::vector<std::string>> waiting_targets() = 0;
+
+  // The vault's wrapped data keys and the connections (connections.h), in the same database;
+  // blocking, thread-safe, valid as long as the store.
+  virtual auth::WrappedKeyStore& vault_keys() = 0;
+  virtual ConnectionStore& connections() = 0;
 
   // Completes every submission already queued, then stops the writer. Later submits fail.
   virtual void close() = 0;

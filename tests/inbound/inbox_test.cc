@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 #include <map>
 
+#include "auth/wrapped_key_store.h"
 #include "core/crypto.h"
 #include "core/encoding.h"
 #include "core/ids.h"
@@ -44,6 +45,8 @@ class FakeStore final : public store::Store {
   }
   Result<void> ping() override { return {}; }
   void close() override {}
+  auth::WrappedKeyStore& vault_keys() override { return vault_keys_; }
+  store::ConnectionStore& connections() override { return connections_; }
   // The inbox never touches the delivery queue.
   void claim(std::string, int, std::int64_t, std::int64_t,
              std::function<void(Result<store::ClaimResult>)>) override {}
@@ -65,6 +68,8 @@ class FakeStore final : public store::Store {
   std::uint64_t next_id = 0;
   std::map<std::string, std::string> by_key;
   std::vector<store::NewEvent> stored;
+  auth::InMemoryWrappedKeyStore vault_keys_;
+  store::InMemoryConnectionStore connections_;
 };
 
 class InboxTest : public ::testing::Test {

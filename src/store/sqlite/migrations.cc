@@ -82,6 +82,36 @@ CREATE TABLE object_versions (
   event_id   TEXT    NOT NULL
 );
 )sql"},
+      {4, R"sql(
+-- The vault's data keys, each wrapped under a master key (auth/key_ring.h): no secret in the clear.
+CREATE TABLE vault_keys (
+  id            TEXT    PRIMARY KEY,     -- "dk" + 16 hex
+  generation    INTEGER NOT NULL,        -- the highest is the current data key
+  master_key_id TEXT    NOT NULL,
+  wrapped       BLOB    NOT NULL
+);
+
+-- Third-party accounts wharf acts for (store/connections.h). The secret columns hold vault
+-- envelopes ("v1:<data key id>:<base64url>") sealed for "connections/<id>/<column>", never
+-- plaintext; NULL when the connection has no such secret.
+CREATE TABLE connections (
+  id               TEXT    PRIMARY KEY,
+  provider         TEXT    NOT NULL,
+  type             TEXT    NOT NULL,     -- oauth | api_key
+  status           TEXT    NOT NULL,     -- pending | connected | revoked | error
+  scopes           TEXT    NOT NULL DEFAULT '',
+  expires_at       INTEGER,              -- Unix ms
+  last_refresh_at  INTEGER,
+  last_error       TEXT    NOT NULL DEFAULT '',
+  refresh_failures INTEGER NOT NULL DEFAULT 0,
+  access_token     TEXT,
+  refresh_token    TEXT,
+  api_key          TEXT,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL,
+  version          INTEGER NOT NULL      -- compare-and-swap of every write
+);
+)sql"},
   };
   return all;
 }

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "observe/metrics.h"
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_credentials.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_deliveries.h"
 
@@ -66,11 +67,15 @@ Result<void> migrate(Connection& db) {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::string path, Connection writer, const StoreOptions& options)
+  SqliteStore(std::string path, Connection writer, std::unique_ptr<SharedConnection> credentials,
+              const StoreOptions& options)
       : path_(std::move(path)),
         options_(options),
         writer_db_(std::move(writer)),
-        deliveries_(writer_db_, *options_.clock) {
+        deliveries_(writer_db_, *options_.clock),
+        credentials_db_(std::move(credentials)),
+        vault_keys_(*credentials_db_),
+        connections_(*credentials_db_) {
     insert_ = Statement(writer_db_.get(), kInsertEvent);
     find_ = Statement(writer_db_.get(), kFindByProviderId);
     find_nonce_ = Statement(writer_db_.get(), kFindByReplayNonce);
@@ -611,6 +616,9 @@ class SqliteStore final : public Store {
     if (readers_.size() < 8) readers_.push_back(std::move(c));
   }
 
+  auth::WrappedKeyStore& vault_keys() override { return vault_keys_; }
+  ConnectionStore& connections() override { return connections_; }
+
   std::string path_;
   StoreOptions options_;
   Connection writer_db_;  // writer thread only (and the constructor)
@@ -619,6 +627,9 @@ class SqliteStore final : public Store {
   Statement find_nonce_;
   EventIdSequence ids_;        // writer thread only
   DeliveryWriter deliveries_;  // writer thread only (and the constructor)
+  std::unique_ptr<SharedConnection> credentials_db_;
+  SqliteVaultKeys vault_keys_;
+  SqliteConnections connections_;
   observe::Histogram* batch_size_ = nullptr;
   observe::Histogram* commit_seconds_ = nullptr;
   observe::Counter* commit_failures_ = nullptr;
@@ -657,7 +668,10 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
     }
   }
   if (auto m = migrate(*db); !m) return m.error();
-  return std::unique_ptr<Store>(new SqliteStore(path, std::move(*db), options));
+  auto credentials = open_shared_connection(path);
+  if (!credentials) return credentials.error();
+  return std::unique_ptr<Store>(
+      new SqliteStore(path, std::move(*db), std::move(*credentials), options));
 }
 
 }  // namespace wharf::store::sqlite

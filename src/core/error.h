@@ -11,13 +11,15 @@
 namespace wharf {
 
 enum class Errc {
-  kInvalidArgument,   // the caller's input is malformed (HTTP 400)
-  kUnauthenticated,   // missing or invalid signature / credentials (401)
-  kNotFound,          // no such resource (404)
-  kMethodNotAllowed,  // (405)
-  kTooLarge,          // body over the configured limit (413)
-  kUnavailable,       // a dependency (storage, upstream) cannot take the request now (503)
-  kInternal,          // a bug or an unexpected failure (500)
+  kInvalidArgument,     // the caller's input is malformed (HTTP 400)
+  kUnauthenticated,     // missing or invalid signature / credentials (401)
+  kNotFound,            // no such resource (404)
+  kMethodNotAllowed,    // (405)
+  kTooLarge,            // body over the configured limit (413)
+  kFailedPrecondition,  // the resource is not in a state that allows it, e.g. a revoked
+                        // connection (409)
+  kUnavailable,         // a dependency (storage, upstream) cannot take the request now (503)
+  kInternal,            // a bug or an unexpected failure (500)
 };
 
 struct Error {

@@ -17,6 +17,8 @@ Status status_for(Errc code) {
       return Status::method_not_allowed;
     case Errc::kTooLarge:
       return Status::payload_too_large;
+    case Errc::kFailedPrecondition:
+      return Status::conflict;
     case Errc::kUnavailable:
       return Status::service_unavailable;
     case Errc::kInternal:

@@ -31,6 +31,10 @@ struct Call {
   // own (1 to 255 visible ASCII characters), reused on every attempt. Empty: the header's value
   // if the caller set it in `headers`, else a fresh key.
   std::string idempotency_key;
+  // The connection whose secret authenticates the call (an OAuth grant or a user's API key,
+  // credentials.h ConnectionCredentials); empty: the provider's configured `connection`, else
+  // its configured credentials.
+  std::string connection;
   // Streaming: the body of a 2xx answer is passed here chunk by chunk as it arrives (see
   // RequestOptions::on_body_chunk), and the response's body stays empty. Once a chunk has been
   // passed on, the call is not retried.

@@ -196,7 +196,7 @@ std::optional<CredentialsPolicy> read_credentials(const ConfigNode& node) {
     node.allow_only_keys({"type"});
   } else if (name == "api_key") {
     p.type = CredentialType::kApiKey;
-    node.allow_only_keys({"type", "in", "name", "value"});
+    node.allow_only_keys({"type", "in", "name", "value", "connection"});
     const std::string in = node["in"].choice_or("header", {"header", "query", "body"});
     p.in = in == "query"  ? KeyPlacement::kQuery
            : in == "body" ? KeyPlacement::kBody
@@ -213,11 +213,11 @@ std::optional<CredentialsPolicy> read_credentials(const ConfigNode& node) {
         p.name = *n;
       }
     }
-    p.values = read_secrets(node["value"]);
+    if (node["value"].present()) p.values = read_secrets(node["value"]);
   } else if (name == "bearer") {
     p.type = CredentialType::kBearer;
-    node.allow_only_keys({"type", "value"});
-    p.values = read_secrets(node["value"]);
+    node.allow_only_keys({"type", "value", "connection"});
+    if (node["value"].present()) p.values = read_secrets(node["value"]);
   } else if (name == "basic") {
     p.type = CredentialType::kBasic;
     node.allow_only_keys({"type", "username", "password"});
@@ -232,13 +232,26 @@ std::optional<CredentialsPolicy> read_credentials(const ConfigNode& node) {
     p.passwords = read_secrets(node["password"]);
   } else {
     p.type = CredentialType::kOAuth;
-    node.allow_only_keys({"type", "connection"});
-    const ConfigNode connection = node["connection"];
-    if (std::optional<std::string> c = connection.str()) {
+    node.allow_only_keys({"type", "client", "connection"});
+    const ConfigNode client = node["client"];
+    if (std::optional<std::string> c = client.str()) {  // records an absent one
       if (c->empty()) {
-        connection.error("must not be empty");
+        client.error("must not be empty: the OAuth client (oauth.clients) of the connections");
       } else {
-        p.connection = *c;
+        p.client = *c;
+      }
+    }
+  }
+  if (p.type == CredentialType::kApiKey || p.type == CredentialType::kBearer ||
+      p.type == CredentialType::kOAuth) {
+    const ConfigNode connection = node["connection"];
+    if (connection.present()) {
+      if (std::optional<std::string> c = connection.str()) {
+        if (c->empty()) {
+          connection.error("must not be empty (leave it out: calls then name their connection)");
+        } else {
+          p.connection = *c;
+        }
       }
     }
   }
@@ -246,51 +259,67 @@ std::optional<CredentialsPolicy> read_credentials(const ConfigNode& node) {
   return p;
 }
 
+namespace {
+
+Error needs_connection(const CredentialsPolicy& policy) {
+  std::string what = policy.type == CredentialType::kOAuth
+                         ? "OAuth client '" + policy.client + "' needs"
+                         : std::string("no key is configured, so the call needs");
+  return make_error(Errc::kFailedPrecondition,
+                    "credentials: " + what + " a connection: name one (Wharf-Connection)");
+}
+
+}  // namespace
+
 Result<void> apply_credentials(HttpRequest& request, const CredentialsPolicy& policy,
-                               OAuthTokenSource* oauth) {
+                               const std::optional<std::string>& connection_secret) {
+  if (connection_secret &&
+      (policy.type == CredentialType::kNone || policy.type == CredentialType::kBasic)) {
+    return make_error(Errc::kInvalidArgument, std::string("credentials: type ") +
+                                                  std::string(to_string(policy.type)) +
+                                                  " takes no connection");
+  }
+  if (connection_secret && (connection_secret->empty() || has_crlf(*connection_secret))) {
+    return make_error(Errc::kInternal,
+                      "credentials: the connection gave an empty or malformed "
+                      "secret");
+  }
   switch (policy.type) {
     case CredentialType::kNone:
       return {};
-    case CredentialType::kApiKey:
+    case CredentialType::kApiKey: {
+      if (!connection_secret && policy.values.empty()) return needs_connection(policy);
+      const std::string& key = connection_secret ? *connection_secret : policy.values.front();
       switch (policy.in) {
         case KeyPlacement::kHeader:
-          set_header(request.headers, policy.name, policy.values.front());
+          set_header(request.headers, policy.name, key);
           return {};
         case KeyPlacement::kQuery:
-          add_query_param(request.url, policy.name, policy.values.front());
+          add_query_param(request.url, policy.name, key);
           return {};
         case KeyPlacement::kBody: {
           // Work on a copy so that a refused body leaves the request as it was.
           HttpRequest copy = request;
-          Result<void> r = set_body_field(copy, policy.name, policy.values.front());
+          Result<void> r = set_body_field(copy, policy.name, key);
           if (r) request = std::move(copy);
           return r;
         }
       }
       break;
+    }
     case CredentialType::kBearer:
-      set_header(request.headers, "Authorization", "Bearer " + policy.values.front());
+      if (!connection_secret && policy.values.empty()) return needs_connection(policy);
+      set_header(request.headers, "Authorization",
+                 "Bearer " + (connection_secret ? *connection_secret : policy.values.front()));
       return {};
     case CredentialType::kBasic:
       set_header(request.headers, "Authorization",
                  "Basic " + basic_credentials(policy.username, policy.passwords.front()));
       return {};
-    case CredentialType::kOAuth: {
-      if (oauth == nullptr) {
-        return make_error(Errc::kUnavailable, "credentials: OAuth connection '" +
-                                                  policy.connection +
-                                                  "' cannot be used yet: OAuth connections "
-                                                  "arrive with the vault issue");
-      }
-      Result<std::string> token = oauth->access_token(policy.connection);
-      if (!token) return token.error();
-      if (token->empty() || has_crlf(*token)) {
-        return make_error(Errc::kInternal, "credentials: OAuth connection '" + policy.connection +
-                                               "' gave an empty or malformed access token");
-      }
-      set_header(request.headers, "Authorization", "Bearer " + *token);
+    case CredentialType::kOAuth:
+      if (!connection_secret) return needs_connection(policy);
+      set_header(request.headers, "Authorization", "Bearer " + *connection_secret);
       return {};
-    }
   }
   return make_error(Errc::kInternal, "credentials: unknown credentials type");
 }

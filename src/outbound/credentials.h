@@ -1,15 +1,16 @@
 // The credentials stage of the outbound pipeline (SPEC §2.2): how a provider's calls prove who
 // wharf is. An API key in a header, the query or the JSON body (Apollo's `api_key`), a bearer
-// token, HTTP Basic, or an OAuth connection whose access token comes from an OAuthTokenSource
-// (the vault/OAuth issue provides one). Pure apart from that source: the caller applies the
-// policy to each attempt's request. A CredentialsPolicy is a plain value (read_credentials runs
-// at start-up: not thread-safe, like ConfigNode); apply_credentials is thread-safe when the
-// token source is.
+// token, HTTP Basic, or an OAuth access token; any of api_key, bearer and oauth may instead come
+// from a connection (ConnectionCredentials, kept in the vault). Pure: the caller fetches a
+// connection's secret and applies the policy to each attempt's request. A CredentialsPolicy is a
+// plain value (read_credentials runs at start-up: not thread-safe, like ConfigNode);
+// apply_credentials is thread-safe when the token source is.
 //
 // Secrets never appear in an error message, of the config reader or of apply_credentials; the
 // policy lists what the request log must hide (see redaction.h).
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,7 +43,8 @@ struct CredentialsPolicy {
   std::vector<std::string> values;
   std::string username;                // kBasic; contains no ':' (RFC 7617)
   std::vector<std::string> passwords;  // kBasic: the first is sent, as `values`
-  std::string connection;              // kOAuth: the OAuth connection's name
+  std::string client;      // kOAuth: the OAuth client (oauth.clients) its connections belong to
+  std::string connection;  // the connection used when a call names none (optional)
 
   // Every secret the request log must hide, in any text: the keys, tokens and passwords (all
   // rotation values), and for kBasic the base64 `user:password` of each password. Empty for
@@ -61,7 +63,7 @@ struct CredentialsPolicy {
 //   { type: api_key, in: header|query|body, name: X-Api-Key, value: ${KEY} }   in: header default
 //   { type: bearer, value: ${TOKEN} }
 //   { type: basic, username: ..., password: ${PASSWORD} }
-//   { type: oauth, connection: NAME }   validated here; tokens come from an OAuthTokenSource
+//   { type: oauth, client: NAME, connection: ID }   connection optional: a call may name one
 // `value` and `password` may be a list (rotation: the first is sent, see CredentialsPolicy).
 // A header name must be an HTTP token; values must not be empty nor contain CR or LF.
 // Returns nullopt after recording every problem (unknown keys for the type included) with its
@@ -69,15 +71,32 @@ struct CredentialsPolicy {
 // gives { type: none }.
 std::optional<CredentialsPolicy> read_credentials(const ConfigNode& node);
 
-// Where the access tokens of OAuth connections come from (the vault/OAuth issue implements it,
-// refreshing tokens as needed). Implementations must be thread-safe; the pointer is non-const
-// because getting a token may refresh it.
-class OAuthTokenSource {
+// What a call asks of a connection (outbound/call.h Call::connection): the secret connection
+// `connection` holds for `provider`, whose credentials policy is `policy`.
+struct ConnectionRequest {
+  std::string provider;
+  std::string connection;
+  const CredentialsPolicy* policy = nullptr;
+};
+
+// The secrets held per connection (auth/oauth implements it over the vault): OAuth access
+// tokens, kept fresh, and API keys users added at runtime. Implementations are thread-safe and
+// check that the connection may serve the provider (an OAuth connection of the policy's client,
+// an API-key connection of that provider); error messages never contain a secret.
+class ConnectionCredentials {
  public:
-  virtual ~OAuthTokenSource() = default;
-  // The current access token of `connection`, or why there is none (not connected, refresh
-  // failed, ...). The error message must not contain a secret.
-  virtual Result<std::string> access_token(std::string_view connection) = 0;
+  virtual ~ConnectionCredentials() = default;
+  // The access token (refreshed first when it expires within the margin; one refresh in flight
+  // per connection) or the API key. kNotFound for an unknown connection, kFailedPrecondition
+  // for one that cannot serve (not connected, wrong provider), kUnavailable when a refresh
+  // failed.
+  virtual boost::asio::awaitable<Result<std::string>> secret(ConnectionRequest request) = 0;
+  // The provider answered 401 to `rejected`: a renewed secret (an OAuth refresh, shared with
+  // every concurrent caller holding the same rejected token; when the stored token already
+  // differs from `rejected`, that one without a refresh). An API key cannot be renewed: an
+  // error.
+  virtual boost::asio::awaitable<Result<std::string>> renew(ConnectionRequest request,
+                                                            std::string rejected) = 0;
 };
 
 // Adds the credentials of `policy` to `request`:
@@ -90,12 +109,13 @@ class OAuthTokenSource {
 //                       that is not a JSON object → kInvalidArgument, request unchanged. The rest
 //                       of the body is kept byte for byte when the field is new;
 //   bearer / basic      sets `Authorization: Bearer <value>` / `Basic base64(username:password)`;
-//   oauth               sets `Authorization: Bearer <token>` from `oauth->access_token`; its
-//                       error is returned as is; a null `oauth` → kUnavailable;
+//   oauth               sets `Authorization: Bearer <connection_secret>` (the access token);
 //   none                nothing.
-// `policy` must be valid (as read_credentials returns it). On failure the request is unchanged
-// and the message names the provider's key or connection, never a secret.
+// `connection_secret`, when set, is a connection's secret and replaces the configured value of
+// api_key and bearer; oauth requires it (kFailedPrecondition without); basic and none refuse it
+// (kInvalidArgument). `policy` must be valid (as read_credentials returns it). On failure the
+// request is unchanged and the message names the provider's key or connection, never a secret.
 Result<void> apply_credentials(HttpRequest& request, const CredentialsPolicy& policy,
-                               OAuthTokenSource* oauth);
+                               const std::optional<std::string>& connection_secret);
 
 }  // namespace wharf::outbound

@@ -239,7 +239,7 @@ ProviderClient::ProviderClient(ProviderConfig config, asio::any_io_executor exec
     : config_(std::move(config)),
       base_authority_(authority_of(config_.base_url)),
       clock_(*options.clock),
-      oauth_(options.oauth),
+      connections_(options.connections),
       own_limiter_(options.limiter ? nullptr
                    : config_.rate_limit
                        ? resilience::make_local_rate_limiter(*config_.rate_limit, clock_)
@@ -339,14 +339,14 @@ void ProviderClient::observe_hints(const HttpResponse& response, std::int64_t no
 
 void ProviderClient::log_attempt(const Call& call, const std::string& url,
                                  const std::string& endpoint, int attempt, const HttpResult& result,
+                                 const std::optional<std::string>& connection_secret,
                                  const RetryDecision& decision) const {
   const bool failed = !result || result->status >= 500 || result->status == 429;
   const log::Level level = failed ? log::Level::kWarn : log::Level::kInfo;
   if (!failed && !config_.log_every_call) return;
   if (!log::enabled(level)) return;
-  const std::string shown =
-      redact_secrets(redact_url(url, config_.credentials.secret_query_names()),
-                     config_.credentials.secret_values());
+  const std::string shown = redact_secrets(
+      redact_url(url, config_.credentials.secret_query_names()), secrets_with(connection_secret));
   if (result) {
     log::write(level, "outbound call",
                {{"provider", config_.name},
@@ -358,15 +358,14 @@ void ProviderClient::log_attempt(const Call& call, const std::string& url,
                 {"duration_us", static_cast<std::int64_t>(result->duration.count())},
                 {"next", decision.reason}});
   } else {
-    log::write(
-        level, "outbound call",
-        {{"provider", config_.name},
-         {"endpoint", endpoint},
-         {"method", call.method},
-         {"url", shown},
-         {"attempt", attempt},
-         {"error", redact_secrets(result.error().message, config_.credentials.secret_values())},
-         {"next", decision.reason}});
+    log::write(level, "outbound call",
+               {{"provider", config_.name},
+                {"endpoint", endpoint},
+                {"method", call.method},
+                {"url", shown},
+                {"attempt", attempt},
+                {"error", redact_secrets(result.error().message, secrets_with(connection_secret))},
+                {"next", decision.reason}});
   }
 }
 
@@ -397,6 +396,13 @@ void ProviderClient::record_health(const CallResult& result) {
       health_->failure(result.error().message);
       return;
   }
+}
+
+std::vector<std::string> ProviderClient::secrets_with(
+    const std::optional<std::string>& connection_secret) const {
+  std::vector<std::string> all = config_.credentials.secret_values();
+  if (connection_secret) all.push_back(*connection_secret);
+  return all;
 }
 
 asio::awaitable<CallResult> ProviderClient::attempt_all(Call& call) {
@@ -440,8 +446,32 @@ asio::awaitable<CallResult> ProviderClient::attempt_all(Call& call) {
   budget_.record_call();
   auto executor = co_await asio::this_coro::executor;
   asio::steady_timer timer(executor);
+  // A connection's secret (an OAuth access token, a user's API key), fetched for each attempt:
+  // another call may have refreshed it meanwhile. A 401 renews it once, for the next attempt.
+  const std::string connection =
+      call.connection.empty() ? config_.credentials.connection : call.connection;
+  const ConnectionRequest connection_request{config_.name, connection, &config_.credentials};
+  std::optional<std::string> secret;
+  std::optional<std::string> renewed;
+  bool renewal_spent = false;
 
   for (int attempt = 1;; ++attempt) {
+    secret = std::move(renewed);
+    renewed.reset();
+    if (!connection.empty() && !secret) {
+      if (connections_ == nullptr) {
+        co_return fail(
+            CallErrorKind::kCredentials,
+            config_.name + ": credentials: connections are not available (set vault.master_key)",
+            attempt - 1);
+      }
+      Result<std::string> got = co_await connections_->secret(connection_request);
+      if (!got) {
+        co_return fail(CallErrorKind::kCredentials,
+                       config_.name + ": credentials: " + got.error().message, attempt - 1);
+      }
+      secret = std::move(*got);
+    }
     // Rate limit: wait within max_wait, or give up with when to come back.
     milliseconds wait_left = config_.rate_limit ? config_.rate_limit->max_wait : milliseconds(0);
     for (;;) {
@@ -478,7 +508,7 @@ asio::awaitable<CallResult> ProviderClient::attempt_all(Call& call) {
     PermitGuard outcome(breaker_, permit);
     // Credentials and idempotency key, fresh for each attempt (an OAuth token may have changed).
     HttpRequest request = base;
-    if (Result<void> applied = apply_credentials(request, config_.credentials, oauth_); !applied) {
+    if (Result<void> applied = apply_credentials(request, config_.credentials, secret); !applied) {
       outcome.ignored();
       co_return fail(CallErrorKind::kCredentials,
                      config_.name + ": credentials: " + applied.error().message, attempt - 1);
@@ -529,6 +559,26 @@ asio::awaitable<CallResult> ProviderClient::attempt_all(Call& call) {
     Series& counted = series(endpoint, status_label);
     counted.attempts.inc();
     if (result) counted.seconds.observe(static_cast<double>(result->duration.count()) / 1e6);
+    // A connection's secret refused: renew it (an OAuth refresh) and try once more at once.
+    if (result && result->status == 401 && secret && !renewal_spent) {
+      renewal_spent = true;
+      Result<std::string> fresh = co_await connections_->renew(connection_request, *secret);
+      if (fresh) {
+        log_attempt(call, url, endpoint, attempt, result, secret,
+                    RetryDecision{.retry = true,
+                                  .delay = milliseconds(0),
+                                  .reason = "401: the connection's credentials were renewed",
+                                  .retry_after_for_caller = {}});
+        log::info("outbound credentials renewed after a 401",
+                  {{"provider", config_.name}, {"connection", connection}});
+        retries_.inc();
+        renewed = std::move(*fresh);
+        continue;
+      }
+      log::warn("outbound credentials not renewed", {{"provider", config_.name},
+                                                     {"connection", connection},
+                                                     {"error", fresh.error().message}});
+    }
     // Retry?
     const Attempt a =
         attempt_from(result, attempt, call.method, logical.has_idempotency_key(), now);
@@ -538,7 +588,7 @@ asio::awaitable<CallResult> ProviderClient::attempt_all(Call& call) {
                                .reason = "not retried: part of the answer was already relayed",
                                .retry_after_for_caller = {}};
     }
-    log_attempt(call, url, endpoint, attempt, result, decision);
+    log_attempt(call, url, endpoint, attempt, result, secret, decision);
     if (decision.retry) {
       retries_.inc();
       timer.expires_after(decision.delay);
@@ -546,12 +596,11 @@ asio::awaitable<CallResult> ProviderClient::attempt_all(Call& call) {
       continue;
     }
     if (!result) {
-      co_return fail(
-          CallErrorKind::kTransport,
-          config_.name + ": " +
-              redact_secrets(result.error().message, config_.credentials.secret_values()) + " (" +
-              decision.reason + ")",
-          attempt, decision.retry_after_for_caller);
+      co_return fail(CallErrorKind::kTransport,
+                     config_.name + ": " +
+                         redact_secrets(result.error().message, secrets_with(secret)) + " (" +
+                         decision.reason + ")",
+                     attempt, decision.retry_after_for_caller);
     }
     if (result->status >= 500 || result->status == 429) {
       std::string message = config_.name + " answered HTTP " + std::to_string(result->status);

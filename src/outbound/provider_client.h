@@ -44,7 +44,9 @@ namespace wharf::outbound {
 
 struct ProviderClientOptions {
   const Clock* clock = &SystemClock::instance();  // rate limiter, breaker, budget, Retry-After
-  OAuthTokenSource* oauth = nullptr;              // for `credentials: { type: oauth }`
+  // Where calls naming a connection (and `credentials: { type: oauth }`) get their secret; null:
+  // such calls fail with kCredentials. Must outlive the client.
+  ConnectionCredentials* connections = nullptr;
   // The limiter to use instead of a local one built from the config's rate_limit (a cluster-wide
   // limiter, or one shared by several providers); must outlive the client.
   resilience::RateLimiter* limiter = nullptr;
@@ -81,13 +83,17 @@ class ProviderClient final : public Caller {
   void record_health(const CallResult& result);
   Series& series(const std::string& endpoint, const std::string& status);
   void log_attempt(const Call& call, const std::string& url, const std::string& endpoint,
-                   int attempt, const HttpResult& result, const RetryDecision& decision) const;
+                   int attempt, const HttpResult& result,
+                   const std::optional<std::string>& connection_secret,
+                   const RetryDecision& decision) const;
   void observe_hints(const HttpResponse& response, std::int64_t now_ms);
+  // The configured secrets plus a connection's, for redacting text that may quote them.
+  std::vector<std::string> secrets_with(const std::optional<std::string>& connection_secret) const;
 
   const ProviderConfig config_;
   const std::optional<std::array<std::string, 3>> base_authority_;  // authority_of(base_url)
   const Clock& clock_;
-  OAuthTokenSource* oauth_;
+  ConnectionCredentials* connections_;
   std::unique_ptr<resilience::RateLimiter> own_limiter_;
   resilience::RateLimiter* limiter_;  // own_limiter_, options.limiter, or null (no limit)
   RetryBudget budget_;

@@ -26,7 +26,7 @@ struct ConnectionRecord {
   // pending (authorization under way) | connected | revoked (disconnected; no credentials left)
   // | error (refresh failed for good; last_error says why). "expired" is derived when read.
   std::string status;
-  std::string scopes;  // as granted, space-separated
+  std::string scopes;                           // as granted, space-separated
   std::optional<std::int64_t> expires_at_ms;    // the access token's expiry, when known
   std::optional<std::int64_t> last_refresh_ms;  // the last successful refresh
   std::string last_error;                       // never a secret

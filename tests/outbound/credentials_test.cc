@@ -40,7 +40,7 @@ void expect_no_secret(const std::string& message) {
 TEST(ApplyCredentials, SetsAnApiKeyHeaderReplacingAnyOfThatNameInAnyCase) {
   HttpRequest r = post("https://api.example.com/v1/x");
   r.headers = {{"x-api-key", "caller's"}, {"Accept", "application/json"}, {"X-API-KEY", "2"}};
-  ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kHeader, "X-Api-Key"), nullptr));
+  ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kHeader, "X-Api-Key"), {}));
   HeaderList expected = {{"Accept", "application/json"}, {"X-Api-Key", std::string(kSecret)}};
   EXPECT_EQ(r.headers, expected);
 }
@@ -48,45 +48,45 @@ TEST(ApplyCredentials, SetsAnApiKeyHeaderReplacingAnyOfThatNameInAnyCase) {
 TEST(ApplyCredentials, SendsTheFirstValueWhenSeveralRotate) {
   HttpRequest r = post("https://api.example.com/v1/x");
   ASSERT_TRUE(apply_credentials(
-      r, api_key(KeyPlacement::kHeader, "X-Api-Key", {"new-key", "old-key"}), nullptr));
+      r, api_key(KeyPlacement::kHeader, "X-Api-Key", {"new-key", "old-key"}), {}));
   EXPECT_EQ(find_header(r.headers, "x-api-key"), "new-key");
 }
 
 TEST(ApplyCredentials, AddsAQueryParameterWhenTheUrlHasNoQuery) {
   HttpRequest r = post("https://api.example.com/v1/x");
-  ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kQuery, "key", {"a b&c=d"}), nullptr));
+  ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kQuery, "key", {"a b&c=d"}), {}));
   EXPECT_EQ(r.url, "https://api.example.com/v1/x?key=a%20b%26c%3Dd");
 }
 
 TEST(ApplyCredentials, AppendsToAnExistingQueryAndReplacesAParameterOfThatName) {
   HttpRequest r = post("https://api.example.com/v1/x?page=2&key=caller&q=a%20b");
-  ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kQuery, "key"), nullptr));
+  ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kQuery, "key"), {}));
   EXPECT_EQ(r.url, "https://api.example.com/v1/x?page=2&q=a%20b&key=" + std::string(kSecret));
 
   HttpRequest empty_query = post("https://api.example.com/v1/x?");
-  ASSERT_TRUE(apply_credentials(empty_query, api_key(KeyPlacement::kQuery, "key"), nullptr));
+  ASSERT_TRUE(apply_credentials(empty_query, api_key(KeyPlacement::kQuery, "key"), {}));
   EXPECT_EQ(empty_query.url, "https://api.example.com/v1/x?key=" + std::string(kSecret));
 }
 
 TEST(ApplyCredentials, RemovesAPercentEncodedParameterOfThatName) {
   HttpRequest r = post("https://api.example.com/v1/x?api%5Fkey=caller&a=1");
-  ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kQuery, "api_key", {"k1"}), nullptr));
+  ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kQuery, "api_key", {"k1"}), {}));
   EXPECT_EQ(r.url, "https://api.example.com/v1/x?a=1&api_key=k1");
 }
 
 TEST(ApplyCredentials, PutsTheQueryParameterBeforeTheFragment) {
   HttpRequest r = post("https://api.example.com/v1/x#section?not=query");
-  ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kQuery, "key", {"k1"}), nullptr));
+  ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kQuery, "key", {"k1"}), {}));
   EXPECT_EQ(r.url, "https://api.example.com/v1/x?key=k1#section?not=query");
 
   HttpRequest with_query = post("https://api.example.com/v1/x?a=1#frag");
-  ASSERT_TRUE(apply_credentials(with_query, api_key(KeyPlacement::kQuery, "key", {"k1"}), nullptr));
+  ASSERT_TRUE(apply_credentials(with_query, api_key(KeyPlacement::kQuery, "key", {"k1"}), {}));
   EXPECT_EQ(with_query.url, "https://api.example.com/v1/x?a=1&key=k1#frag");
 }
 
 TEST(ApplyCredentials, TurnsAnEmptyBodyIntoAJsonObjectWithTheKey) {
   HttpRequest r = post("https://api.apollo.io/v1/mixed_people/search");
-  ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kBody, "api_key"), nullptr));
+  ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kBody, "api_key"), {}));
   EXPECT_EQ(r.body, R"({"api_key":")" + std::string(kSecret) + R"("})");
   EXPECT_EQ(find_header(r.headers, "Content-Type"), "application/json");
 }
@@ -94,7 +94,7 @@ TEST(ApplyCredentials, TurnsAnEmptyBodyIntoAJsonObjectWithTheKey) {
 TEST(ApplyCredentials, InjectsTheKeyIntoAnEmptyObjectAndKeepsTheContentType) {
   HttpRequest r = post("https://api.apollo.io/v1/x", " {} ");
   r.headers = {{"Content-Type", "application/json; charset=utf-8"}};
-  ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kBody, "api_key", {"k\"1"}), nullptr));
+  ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kBody, "api_key", {"k\"1"}), {}));
   EXPECT_EQ(r.body, R"( {"api_key":"k\"1"} )");
   EXPECT_EQ(r.headers.size(), 1u);
 }
@@ -102,7 +102,7 @@ TEST(ApplyCredentials, InjectsTheKeyIntoAnEmptyObjectAndKeepsTheContentType) {
 TEST(ApplyCredentials, InjectsTheKeyIntoAnObjectWithFieldsKeepingThemByteForByte) {
   const std::string body = R"({"q_keywords": "cto", "page": 1.0, "big": 123456789012345678901234})";
   HttpRequest r = post("https://api.apollo.io/v1/x", body);
-  ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kBody, "api_key", {"k1"}), nullptr));
+  ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kBody, "api_key", {"k1"}), {}));
   EXPECT_EQ(r.body, R"({"api_key":"k1","q_keywords": "cto", "page": 1.0, )"
                     R"("big": 123456789012345678901234})");
   EXPECT_TRUE(boost::json::parse(r.body).as_object().contains("q_keywords"));
@@ -110,7 +110,7 @@ TEST(ApplyCredentials, InjectsTheKeyIntoAnObjectWithFieldsKeepingThemByteForByte
 
 TEST(ApplyCredentials, ReplacesABodyFieldOfThatName) {
   HttpRequest r = post("https://api.apollo.io/v1/x", R"({"api_key":"caller","page":2})");
-  ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kBody, "api_key", {"k1"}), nullptr));
+  ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kBody, "api_key", {"k1"}), {}));
   boost::json::value v = boost::json::parse(r.body);
   EXPECT_EQ(v.at("api_key").as_string(), "k1");
   EXPECT_EQ(v.at("page").as_int64(), 2);
@@ -122,7 +122,7 @@ TEST(ApplyCredentials, RefusesABodyThatIsNotAJsonObjectAndLeavesTheRequestAlone)
     HttpRequest r = post("https://api.apollo.io/v1/x", body);
     r.headers = {{"Content-Type", "application/json"}};
     const HttpRequest before = r;
-    Result<void> result = apply_credentials(r, api_key(KeyPlacement::kBody, "api_key"), nullptr);
+    Result<void> result = apply_credentials(r, api_key(KeyPlacement::kBody, "api_key"), {});
     ASSERT_FALSE(result) << body;
     EXPECT_EQ(result.error().code, Errc::kInvalidArgument);
     EXPECT_EQ(result.error().message,
@@ -140,7 +140,7 @@ TEST(ApplyCredentials, SetsABearerToken) {
   p.values = {"tok1", "tok0"};
   HttpRequest r = post("https://api.example.com/");
   r.headers = {{"authorization", "Basic old"}};
-  ASSERT_TRUE(apply_credentials(r, p, nullptr));
+  ASSERT_TRUE(apply_credentials(r, p, {}));
   HeaderList expected = {{"Authorization", "Bearer tok1"}};
   EXPECT_EQ(r.headers, expected);
 }
@@ -151,82 +151,84 @@ TEST(ApplyCredentials, EncodesBasicCredentialsAsRfc7617Shows) {
   p.username = "Aladdin";
   p.passwords = {"open sesame"};
   HttpRequest r = post("https://api.example.com/");
-  ASSERT_TRUE(apply_credentials(r, p, nullptr));
+  ASSERT_TRUE(apply_credentials(r, p, {}));
   EXPECT_EQ(find_header(r.headers, "Authorization"), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
   const std::vector<std::string> secrets = {"open sesame", "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="};
   EXPECT_EQ(p.secret_values(), secrets);
   EXPECT_EQ(p.secret_header_names(), std::vector<std::string>{"Authorization"});
 }
 
-class FakeTokenSource : public OAuthTokenSource {
- public:
-  Result<std::string> access_token(std::string_view connection) override {
-    asked.emplace_back(connection);
-    auto it = tokens.find(std::string(connection));
-    if (it == tokens.end()) {
-      return make_error(Errc::kUnavailable,
-                        "connection '" + std::string(connection) + "' is not connected");
-    }
-    return it->second;
-  }
-  std::map<std::string, std::string> tokens;
-  std::vector<std::string> asked;
-};
-
-CredentialsPolicy oauth(std::string connection) {
+CredentialsPolicy oauth(std::string client) {
   CredentialsPolicy p;
   p.type = CredentialType::kOAuth;
-  p.connection = std::move(connection);
+  p.client = std::move(client);
   return p;
 }
 
 TEST(ApplyCredentials, SetsTheAccessTokenOfAnOAuthConnection) {
-  FakeTokenSource source;
-  source.tokens["gmail-alice"] = "oauth-token-123";
   HttpRequest r = post("https://gmail.googleapis.com/x");
-  ASSERT_TRUE(apply_credentials(r, oauth("gmail-alice"), &source));
+  ASSERT_TRUE(apply_credentials(r, oauth("google"), std::string("oauth-token-123")));
   EXPECT_EQ(find_header(r.headers, "Authorization"), "Bearer oauth-token-123");
-  EXPECT_EQ(source.asked, std::vector<std::string>{"gmail-alice"});
 }
 
-TEST(ApplyCredentials, PassesOnTheTokenSourcesError) {
-  FakeTokenSource source;
+TEST(ApplyCredentials, OAuthWithoutAConnectionSaysToNameOne) {
   HttpRequest r = post("https://gmail.googleapis.com/x");
-  Result<void> result = apply_credentials(r, oauth("gmail-bob"), &source);
+  Result<void> result = apply_credentials(r, oauth("google"), std::nullopt);
   ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().code, Errc::kUnavailable);
-  EXPECT_EQ(result.error().message, "connection 'gmail-bob' is not connected");
-  expect_no_secret(result.error().message);
+  EXPECT_EQ(result.error().code, Errc::kFailedPrecondition);
+  EXPECT_NE(result.error().message.find("OAuth client 'google' needs a connection"),
+            std::string::npos);
   EXPECT_TRUE(r.headers.empty());
 }
 
-TEST(ApplyCredentials, RefusesAMalformedAccessTokenWithoutShowingIt) {
-  FakeTokenSource source;
-  source.tokens["c"] = "oauth-token-123\r\nX-Evil: 1";
+TEST(ApplyCredentials, RefusesAMalformedConnectionSecretWithoutShowingIt) {
   HttpRequest r = post("https://gmail.googleapis.com/x");
-  Result<void> result = apply_credentials(r, oauth("c"), &source);
+  Result<void> result =
+      apply_credentials(r, oauth("google"), std::string("oauth-token-123\r\nX-Evil: 1"));
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code, Errc::kInternal);
   expect_no_secret(result.error().message);
+  EXPECT_EQ(result.error().message.find("oauth-token-123"), std::string::npos);
   EXPECT_TRUE(r.headers.empty());
 }
 
-TEST(ApplyCredentials, SaysOAuthIsNotAvailableYetWithoutATokenSource) {
-  HttpRequest r = post("https://gmail.googleapis.com/x");
-  Result<void> result = apply_credentials(r, oauth("gmail-alice"), nullptr);
+TEST(ApplyCredentials, AConnectionsKeyReplacesTheConfiguredOne) {
+  HttpRequest r = post("https://api.apollo.io/v1/x", "{}");
+  ASSERT_TRUE(apply_credentials(r, api_key(KeyPlacement::kBody, "api_key", {"configured"}),
+                                std::string("users-own-key")));
+  EXPECT_EQ(r.body, R"({"api_key":"users-own-key"})");
+  CredentialsPolicy bearer;
+  bearer.type = CredentialType::kBearer;
+  bearer.values = {"configured"};
+  HttpRequest b = post("https://api.example.com/");
+  ASSERT_TRUE(apply_credentials(b, bearer, std::string("users-own-token")));
+  EXPECT_EQ(find_header(b.headers, "Authorization"), "Bearer users-own-token");
+}
+
+TEST(ApplyCredentials, AKeyWithoutValueNeedsAConnection) {
+  HttpRequest r = post("https://api.apollo.io/v1/x", "{}");
+  Result<void> result = apply_credentials(r, api_key(KeyPlacement::kBody, "api_key", {}), {});
   ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().code, Errc::kUnavailable);
-  EXPECT_NE(result.error().message.find("OAuth connections arrive with the vault issue"),
-            std::string::npos);
-  EXPECT_NE(result.error().message.find("gmail-alice"), std::string::npos);
-  expect_no_secret(result.error().message);
+  EXPECT_EQ(result.error().code, Errc::kFailedPrecondition);
+  EXPECT_EQ(r.body, "{}");
+}
+
+TEST(ApplyCredentials, BasicAndNoneTakeNoConnection) {
+  CredentialsPolicy basic;
+  basic.type = CredentialType::kBasic;
+  basic.username = "u";
+  basic.passwords = {"p"};
+  HttpRequest r = post("https://api.example.com/");
+  EXPECT_FALSE(apply_credentials(r, basic, std::string("x")));
+  EXPECT_FALSE(apply_credentials(r, CredentialsPolicy{}, std::string("x")));
+  EXPECT_TRUE(r.headers.empty());
 }
 
 TEST(ApplyCredentials, DoesNothingForNone) {
   HttpRequest r = post("https://api.example.com/x?a=1", "body");
   r.headers = {{"Authorization", "Bearer caller"}};
   const HttpRequest before = r;
-  ASSERT_TRUE(apply_credentials(r, CredentialsPolicy{}, nullptr));
+  ASSERT_TRUE(apply_credentials(r, CredentialsPolicy{}, {}));
   EXPECT_EQ(r.url, before.url);
   EXPECT_EQ(r.body, before.body);
   EXPECT_EQ(r.headers, before.headers);
@@ -270,7 +272,7 @@ TEST(ReadCredentials, ReadsEachType) {
       "b: { type: api_key, in: query, name: key, value: k1 }\n"
       "c: { type: bearer, value: tok1 }\n"
       "d: { type: basic, username: Aladdin, password: \"${PASSWORD}\" }\n"
-      "e: { type: oauth, connection: gmail }\n"
+      "e: { type: oauth, client: google, connection: gmail }\n"
       "f: { type: none }\n");
   auto a = read_credentials(c.node()["a"]);
   auto b = read_credentials(c.node()["b"]);
@@ -300,6 +302,7 @@ TEST(ReadCredentials, ReadsEachType) {
   EXPECT_EQ(d->passwords, std::vector<std::string>{"hunter22"});
 
   EXPECT_EQ(e->type, CredentialType::kOAuth);
+  EXPECT_EQ(e->client, "google");
   EXPECT_EQ(e->connection, "gmail");
   EXPECT_TRUE(e->secret_values().empty());
 
@@ -314,14 +317,14 @@ TEST(ReadCredentials, RecordsEveryProblemWithItsLineAndNoSecret) {
       "b: { type: api_key, in: cookie, name: k, value: sk_live_s3cr3t }\n"
       "c: { type: api_key, in: header, name: \"X Api Key\", value: sk_live_s3cr3t }\n"
       "d: { type: api_key, in: query, value: sk_live_s3cr3t }\n"
-      "e: { type: api_key, name: X-Api-Key }\n"
+      "e: { type: api_key, name: X-Api-Key, connection: \"\" }\n"
       "f: { type: bearer, value: \"${EMPTY:-}\" }\n"
       "g: { type: bearer, value: [] }\n"
       "h: { type: bearer, value: \"${UNSET_VAR}\" }\n"
       "i: { type: basic, username: \"al:addin\", password: hunter22 }\n"
       "j: { type: basic, username: al }\n"
       "k: { type: oauth }\n"
-      "l: { type: oauth, connection: x, value: sk_live_s3cr3t }\n"
+      "l: { type: oauth, client: x, value: sk_live_s3cr3t }\n"
       "m: { type: magic }\n"
       "n: { value: sk_live_s3cr3t }\n"
       "o: sk_live_s3cr3t\n"
@@ -337,13 +340,13 @@ TEST(ReadCredentials, RecordsEveryProblemWithItsLineAndNoSecret) {
       "c.yaml:2: b.in: unknown value 'cookie' (expected one of: header, query, body)",
       "c.yaml:3: c.name: must be an HTTP header name, e.g. X-Api-Key",
       "c.yaml:4: d: `name` is required (the header, query parameter or body field of the key)",
-      "c.yaml:5: e.value: is required",
+      "c.yaml:5: e.connection: must not be empty (leave it out: calls then name their connection)",
       "c.yaml:6: f.value: must not be empty (is the environment variable set?)",
       "c.yaml:7: g.value: must not be an empty list",
       "c.yaml:8: h.value: environment variable UNSET_VAR is not set",
       "c.yaml:9: i.username: must not contain ':' or a line break (RFC 7617)",
       "c.yaml:10: j.password: is required",
-      "c.yaml:11: k.connection: is required",
+      "c.yaml:11: k.client: is required",
       "c.yaml:12: l.value: unknown key",
       "c.yaml:13: m.type: unknown value 'magic' (expected one of: none, api_key, bearer, basic, "
       "oauth)",

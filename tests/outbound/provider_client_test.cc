@@ -289,6 +289,100 @@ TEST_F(ProviderClientTest, PutsAnApiKeyInAHeaderAndStreamsASuccessfulBody) {
   EXPECT_EQ(sim_.requests("/v1/messages")[0].at("headers").at("x-api-key"), "sk_test_secret");
 }
 
+// A connection source with one token per connection; renew() hands out the next one.
+class FakeConnections final : public ConnectionCredentials {
+ public:
+  asio::awaitable<Result<std::string>> secret(ConnectionRequest request) override {
+    asked.push_back(request.connection);
+    if (request.connection != "alice") {
+      co_return make_error(Errc::kNotFound, "no connection '" + request.connection + "'");
+    }
+    co_return token;
+  }
+  asio::awaitable<Result<std::string>> renew(ConnectionRequest request,
+                                             std::string rejected) override {
+    renewals.push_back(rejected);
+    if (!renewable) co_return make_error(Errc::kUnavailable, "refresh failed");
+    token = "tok-" + std::to_string(renewals.size() + 1);
+    co_return token;
+  }
+  std::string token = "tok-1";
+  bool renewable = true;
+  std::vector<std::string> asked;
+  std::vector<std::string> renewals;
+};
+
+TEST_F(ProviderClientTest, A401RenewsTheConnectionsTokenOnceAndRetriesOnce) {
+  FakeConnections connections;
+  client_.emplace(config_for(sim_.base(), "credentials: { type: oauth, client: idp }"),
+                  io_.ioc().get_executor(), metrics_,
+                  ProviderClientOptions{.connections = &connections});
+  sim_.fault(R"({"route": "/v1/customers", "status": 401, "times": 1})");
+  Call c = customer_create();
+  c.connection = "alice";
+  CallResult r = call(std::move(c));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, 200);
+  json::array seen = sim_.requests("/v1/customers");
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].at("headers").at("authorization"), "Bearer tok-1");
+  EXPECT_EQ(seen[1].at("headers").at("authorization"), "Bearer tok-2");
+  EXPECT_EQ(connections.renewals, std::vector<std::string>{"tok-1"});
+
+  // A second 401 after the renewal is the answer: one renewal per call, not a loop.
+  sim_.fault(R"({"route": "/v1/customers", "status": 401, "times": 2})");
+  Call again = customer_create();
+  again.connection = "alice";
+  CallResult second = call(std::move(again));
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(second->status, 401);
+  EXPECT_EQ(connections.renewals.size(), 2u);
+  EXPECT_EQ(sim_.requests("/v1/customers").size(), 4u);
+}
+
+TEST_F(ProviderClientTest, AFailedRenewalLeavesThe401AndAnUnknownConnectionSendsNothing) {
+  FakeConnections connections;
+  connections.renewable = false;
+  client_.emplace(config_for(sim_.base(), "credentials: { type: oauth, client: idp }"),
+                  io_.ioc().get_executor(), metrics_,
+                  ProviderClientOptions{.connections = &connections});
+  sim_.fault(R"({"route": "/v1/customers", "status": 401, "times": 1})");
+  Call c = customer_create();
+  c.connection = "alice";
+  CallResult r = call(std::move(c));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(sim_.requests("/v1/customers").size(), 1u);
+
+  Call unknown = customer_create();
+  unknown.connection = "mallory";
+  CallResult refused = call(std::move(unknown));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, CallErrorKind::kCredentials);
+  EXPECT_NE(refused.error().message.find("no connection 'mallory'"), std::string::npos);
+  // And without a connection at all, the OAuth provider says to name one.
+  CallResult none = call(customer_create());
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().kind, CallErrorKind::kCredentials);
+  EXPECT_EQ(sim_.requests("/v1/customers").size(), 1u);
+}
+
+TEST_F(ProviderClientTest, AConnectionsApiKeyReplacesTheConfiguredKey) {
+  FakeConnections connections;
+  connections.token = "users-own-key";
+  client_.emplace(
+      config_for(sim_.base(), R"(credentials: { type: api_key, name: x-api-key, value: "${K}" })"),
+      io_.ioc().get_executor(), metrics_, ProviderClientOptions{.connections = &connections});
+  Call c{.method = "GET", .target = "/v1/customers/cus_1"};
+  c.connection = "alice";
+  CallResult r = call(std::move(c));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(sim_.requests()[0].at("headers").at("x-api-key"), "users-own-key");
+  CallResult configured = call(Call{.method = "GET", .target = "/v1/customers/cus_1"});
+  ASSERT_TRUE(configured);
+  EXPECT_EQ(sim_.requests()[1].at("headers").at("x-api-key"), "sk_test_secret");
+}
+
 TEST_F(ProviderClientTest, ATransportErrorComesBackAsOneAfterTheRetries) {
   // A port held (bound, so no other test can take it) but not listening: connections are refused.
   asio::io_context ioc;

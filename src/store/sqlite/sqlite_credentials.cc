@@ -70,8 +70,8 @@ Result<std::vector<auth::WrappedKey>> SqliteVaultKeys::list() {
   std::vector<auth::WrappedKey> keys;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
-    keys.push_back(auth::WrappedKey{s.text(0), static_cast<std::uint64_t>(s.integer(1)),
-                                    s.text(2), s.text(3)});
+    keys.push_back(auth::WrappedKey{s.text(0), static_cast<std::uint64_t>(s.integer(1)), s.text(2),
+                                    s.text(3)});
   }
   if (rc != SQLITE_DONE) return storage_error(c_, "cannot read the vault's keys");
   return keys;

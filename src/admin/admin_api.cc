@@ -12,7 +12,8 @@ namespace wharf::admin {
 AdminApi::AdminApi(std::vector<std::string> tokens, store::Store& store,
                    boost::asio::any_io_executor blocking_pool, observe::Registry& metrics,
                    dispatch::Dispatcher* dispatcher, const outbound::ProviderSet* providers,
-                   const observe::HealthTracker* health, const Clock& clock)
+                   const observe::HealthTracker* health, oauth::ConnectionService* connections,
+                   const Clock& clock)
     : unauthorized_(metrics.counter("wharf_admin_unauthorized_total",
                                     "Admin API requests refused for a missing or wrong token")),
       store_(store),
@@ -20,6 +21,7 @@ AdminApi::AdminApi(std::vector<std::string> tokens, store::Store& store,
       dispatcher_(dispatcher),
       providers_(providers),
       health_(health),
+      connections_(connections),
       clock_(clock) {
   for (const auto& t : tokens) token_digests_.push_back(crypto::sha256(t));
 }
@@ -138,6 +140,26 @@ boost::asio::awaitable<http::Response> AdminApi::route(http::Request& req, std::
   if (seg.size() == 4 && seg[0] == "providers" && seg[2] == "actions") {
     if (!post) co_return wrong_method("POST");
     co_return co_await run_action(req, seg[1], seg[3]);
+  }
+  const bool del = req.method() == http::Verb::delete_;
+  if (seg.size() == 1 && seg[0] == "connections") {
+    if (get) co_return co_await list_connections();
+    if (post) co_return co_await create_connection(req.body());
+    co_return wrong_method("GET or POST");
+  }
+  if (seg.size() == 2 && seg[0] == "connections") {
+    if (get) co_return co_await get_connection(seg[1]);
+    if (del) co_return co_await delete_connection(seg[1], query);
+    co_return wrong_method("GET or DELETE");
+  }
+  if (seg.size() == 3 && seg[0] == "connections" && (seg[2] == "refresh" || seg[2] == "test")) {
+    if (!post) co_return wrong_method("POST");
+    if (seg[2] == "refresh") co_return co_await refresh_connection(seg[1]);
+    co_return co_await test_connection(seg[1], req.body());
+  }
+  if (seg.size() == 2 && seg[0] == "vault" && seg[1] == "rotate") {
+    if (!post) co_return wrong_method("POST");
+    co_return co_await rotate_vault();
   }
   co_return http::json_error(http::Status::not_found, "no such admin endpoint");
 }

@@ -7,7 +7,15 @@
 //   GET  /integrations                     health of every source and provider (SPEC §1.3)
 //   GET  /providers                        outbound providers: breaker, rate limit, actions
 //   ANY  /providers/{p}/proxy/{path}       a call to the provider through its pipeline
-//   POST /providers/{p}/actions/{action}   a typed call (JSON in, JSON out)
+//   POST /providers/{p}/actions/{action}   a typed call (JSON in, JSON out); the header
+//                                          Wharf-Connection names the connection to call with
+//   GET  /connections, /connections/{id}   connections and their status (never a secret)
+//   POST /connections                      an API-key connection, or a pending OAuth one
+//   POST /connections/{id}/refresh, /test  refresh an OAuth token now; test the credentials
+//   DELETE /connections/{id}               revoke at the provider (RFC 7009), delete secrets
+//   POST /vault/rotate                     rewrap data keys, new data key, re-encrypt secrets
+// and, without the admin token (a user's browser visits them), connect() and oauth_callback():
+//   GET /connect/{client}?connection_id=ID, GET /oauth/callback
 // Database reads run on the blocking pool, never on the I/O threads; writes go through the
 // store's group commit. Thread-safe.
 #pragma once
@@ -43,6 +51,10 @@ namespace wharf::providers {
 struct Action;
 }
 
+namespace wharf::oauth {
+class ConnectionService;
+}
+
 namespace wharf::admin {
 
 class AdminApi {
@@ -53,11 +65,17 @@ class AdminApi {
            dispatch::Dispatcher* dispatcher = nullptr,
            const outbound::ProviderSet* providers = nullptr,
            const observe::HealthTracker* health = nullptr,
+           oauth::ConnectionService* connections = nullptr,
            const Clock& clock = SystemClock::instance());
 
   // `path` is the target's path after "/api/v1" (e.g. "/events/evt_..."), `query` its query.
   boost::asio::awaitable<http::Response> handle(http::Request& req, std::string_view path,
                                                 std::string_view query);
+
+  // The public OAuth endpoints (no admin token): GET /connect/{client} and GET /oauth/callback.
+  boost::asio::awaitable<http::Response> connect(http::Request& req, std::string_view client,
+                                                 std::string_view query);
+  boost::asio::awaitable<http::Response> oauth_callback(http::Request& req, std::string_view query);
 
  private:
   bool authorized(const http::Request& req) const;
@@ -87,6 +105,16 @@ class AdminApi {
                                                        const boost::json::object& input,
                                                        const std::vector<std::string>& secrets);
 
+  boost::asio::awaitable<http::Response> list_connections();
+  boost::asio::awaitable<http::Response> get_connection(std::string_view id);
+  boost::asio::awaitable<http::Response> create_connection(std::string_view body);
+  boost::asio::awaitable<http::Response> refresh_connection(std::string_view id);
+  boost::asio::awaitable<http::Response> test_connection(std::string_view id,
+                                                         std::string_view body);
+  boost::asio::awaitable<http::Response> delete_connection(std::string_view id,
+                                                           std::string_view query);
+  boost::asio::awaitable<http::Response> rotate_vault();
+
   std::vector<std::string> token_digests_;  // SHA-256 of each accepted token
   observe::Counter& unauthorized_;
   store::Store& store_;
@@ -94,6 +122,7 @@ class AdminApi {
   dispatch::Dispatcher* dispatcher_;
   const outbound::ProviderSet* providers_;
   const observe::HealthTracker* health_;
+  oauth::ConnectionService* connections_;
   const Clock& clock_;
 };
 

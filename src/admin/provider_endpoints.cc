@@ -32,6 +32,9 @@ namespace json = boost::json;
 using outbound::CallError;
 using outbound::CallErrorKind;
 
+// The header naming the connection a proxied call or an action uses (not sent on).
+constexpr std::string_view kConnectionHeader = "Wharf-Connection";
+
 // Request headers a proxied call does not pass on: the admin token, hop-by-hop and framing
 // headers, and wharf's own.
 bool dropped_on_proxy(std::string_view name) {
@@ -43,18 +46,22 @@ bool dropped_on_proxy(std::string_view name) {
     return name.size() >= prefix.size() &&
            boost::beast::iequals(name.substr(0, prefix.size()), prefix);
   };
-  return starts("x-wharf-") || starts("x-forwarded-");
+  return starts("x-wharf-") || starts("x-forwarded-") ||
+         boost::beast::iequals(name, kConnectionHeader);
 }
 
-// Gives every call an action makes a key derived from the caller's Idempotency-Key: the key
-// itself for the first call, then key-2, key-3, ... (an action may make several calls).
-class KeyedCaller final : public outbound::Caller {
+// An action's calls as the admin caller asked: each with the connection named in the request,
+// and, when the caller sent an Idempotency-Key, a key derived from it: the key itself for the
+// first call, then key-2, key-3, ... (an action may make several calls).
+class RequestCaller final : public outbound::Caller {
  public:
-  KeyedCaller(outbound::Caller& inner, std::string key) : inner_(inner), key_(std::move(key)) {}
+  RequestCaller(outbound::Caller& inner, std::string key, std::string connection)
+      : inner_(inner), key_(std::move(key)), connection_(std::move(connection)) {}
   const std::string& provider() const override { return inner_.provider(); }
   boost::asio::awaitable<outbound::CallResult> call(outbound::Call&& call) override {
     const int n = ++calls_;
-    call.idempotency_key = n == 1 ? key_ : key_ + "-" + std::to_string(n);
+    if (!key_.empty()) call.idempotency_key = n == 1 ? key_ : key_ + "-" + std::to_string(n);
+    if (!connection_.empty()) call.connection = connection_;
     outbound::CallResult r = co_await inner_.call(std::move(call));
     co_return r;
   }
@@ -62,6 +69,7 @@ class KeyedCaller final : public outbound::Caller {
  private:
   outbound::Caller& inner_;
   const std::string key_;
+  const std::string connection_;
   std::atomic<int> calls_{0};
 };
 
@@ -199,6 +207,8 @@ boost::asio::awaitable<http::Response> AdminApi::proxy(http::Request& req,
       call.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
   call.body = req.body();
+  if (auto c = req.find(kConnectionHeader); c != req.end())
+    call.connection = std::string(c->value());
   outbound::CallResult r = co_await client->call(std::move(call));
   if (!r) co_return call_error_response(r.error());
   http::Response res{static_cast<http::Status>(r->status), req.version()};
@@ -230,17 +240,18 @@ boost::asio::awaitable<http::Response> AdminApi::run_action(http::Request& req,
   }
   // The caller's Idempotency-Key makes a resent action (its answer lost) return the first
   // result instead of acting twice, at providers that take keys.
-  std::optional<KeyedCaller> keyed;
+  std::string idempotency_key;
   if (auto key = req.find("Idempotency-Key"); key != req.end()) {
-    const std::string value(key->value());
-    if (value.size() > outbound::kMaxIdempotencyKeySize - 8 ||
-        !outbound::valid_idempotency_key(value)) {
+    idempotency_key = std::string(key->value());
+    if (idempotency_key.size() > outbound::kMaxIdempotencyKeySize - 8 ||
+        !outbound::valid_idempotency_key(idempotency_key)) {
       co_return http::json_error(http::Status::bad_request,
                                  "Idempotency-Key must be 1 to 247 visible ASCII characters");
     }
-    keyed.emplace(*client, value);
   }
-  outbound::Caller& caller = keyed ? static_cast<outbound::Caller&>(*keyed) : *client;
+  std::string connection;
+  if (auto c = req.find(kConnectionHeader); c != req.end()) connection = std::string(c->value());
+  RequestCaller caller(*client, std::move(idempotency_key), std::move(connection));
   const json::value* stream = input.as_object().if_contains("stream");
   if (a->streams && stream && stream->is_bool() && stream->as_bool() && req.stream) {
     const std::vector<std::string> secrets = client->config().credentials.secret_values();

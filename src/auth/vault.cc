@@ -139,6 +139,15 @@ Result<void> Vault::rotate_master(MasterKey new_key) {
   return {};
 }
 
+Result<std::size_t> Vault::rewrap() {
+  std::unique_lock lock(mu_);
+  if (auto r = refresh_locked(); !r) return r.error();
+  for (const DataKey* key : ring_.keys()) {
+    if (auto r = store_.put(ring_.wrap(*key)); !r) return r.error();
+  }
+  return ring_.size();
+}
+
 Result<void> Vault::rotate_data_key() {
   std::unique_lock lock(mu_);
   // Generations must rise above every instance's keys, not just this one's.

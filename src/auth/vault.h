@@ -1,7 +1,7 @@
 // The vault: envelope encryption for every secret wharf stores (API keys, OAuth tokens, client
 // secrets). A secret is sealed with AES-256-GCM under a data key (DEK); DEKs are kept wrapped
 // under a master key (auth/master_key.h) in a WrappedKeyStore, and in the clear only in memory
-// (auth/key_ring.h). Not wired into the gateway yet.
+// (auth/key_ring.h).
 //
 // Envelope (text, safe to store in a TEXT column and to log):
 //     v1:<dek id>:<base64url(nonce(12) || ciphertext || tag(16))>
@@ -67,6 +67,11 @@ class Vault {
   // Envelopes are untouched. On a store error some DEKs may already be rewrapped: both keys
   // still unwrap them, and running it again finishes the job.
   Result<void> rotate_master(MasterKey new_key);
+
+  // Rewraps every DEK in the store (after picking up other instances' additions) under the
+  // current master key: rotate_master() for the key configured first, as `wharf keys rotate`
+  // does after a restart with `[new, old]`. Returns how many DEKs the store holds.
+  Result<std::size_t> rewrap();
 
   // Creates and stores a new DEK that becomes current; older DEKs keep opening their envelopes.
   Result<void> rotate_data_key();

@@ -52,14 +52,16 @@ void read_server(const ConfigNode& n, GatewayConfig& cfg) {
   cfg.log_level = n["log_level"].choice_or("info", {"debug", "info", "warn", "error"});
 }
 
-void read_vault(const ConfigNode& n) {
+void read_vault(const ConfigNode& n, GatewayConfig& cfg) {
   n.allow_only_keys({"master_key"});
   if (!n["master_key"].present()) return;
   for (const auto& key : n["master_key"].str_list()) {
     auto raw = encoding::base64_decode(key);
     if (!raw || raw->size() != 32) {
       n["master_key"].error("must be base64 of 32 random bytes (see `wharf keys generate`)");
+      return;
     }
+    cfg.master_keys.push_back(key);
   }
 }
 
@@ -134,10 +136,13 @@ void read_providers(const ConfigNode& n, GatewayConfig& cfg) {
       continue;
     }
     if (p->credentials.type == outbound::CredentialType::kOAuth) {
-      node["credentials"].error(
-          "type: oauth needs OAuth connections, not in this version; use api_key, bearer or "
-          "basic");
-      continue;
+      bool known = false;
+      for (const auto& c : cfg.oauth.clients) known = known || c.name == p->credentials.client;
+      if (!known) {
+        node["credentials"]["client"].error("no OAuth client `" + p->credentials.client +
+                                            "` in oauth.clients");
+        continue;
+      }
     }
     cfg.providers.push_back(std::move(*p));
   }
@@ -164,7 +169,7 @@ std::optional<GatewayConfig> load_config(const std::string& path, ConfigErrors& 
     return std::nullopt;
   }
   top.allow_only_keys({"server", "storage", "coordination", "vault", "sources", "destinations",
-                       "routes", "dispatch", "providers"});
+                       "routes", "dispatch", "providers", "oauth"});
 
   GatewayConfig cfg;
   read_server(top["server"], cfg);
@@ -183,7 +188,11 @@ std::optional<GatewayConfig> load_config(const std::string& path, ConfigErrors& 
     top["coordination"]["url"].error(
         "only `local` coordination is in this version (Redis cluster mode is planned)");
   }
-  read_vault(top["vault"]);
+  read_vault(top["vault"], cfg);
+  if (auto oauth = oauth::read_oauth_config(top["oauth"])) cfg.oauth = std::move(*oauth);
+  if (top["oauth"]["clients"].present() && cfg.master_keys.empty()) {
+    top["oauth"].error("OAuth clients need the vault to keep their tokens: set vault.master_key");
+  }
 
   if (!top["sources"].present()) {
     cfg.notices.push_back("no sources configured: every webhook gets 404");

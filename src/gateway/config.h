@@ -14,6 +14,7 @@
 #include "dispatch/routes.h"
 #include "http/server.h"
 #include "inbound/source.h"
+#include "oauth/oauth_config.h"
 #include "outbound/provider_config.h"
 
 namespace wharf::gateway {
@@ -32,6 +33,11 @@ struct GatewayConfig {
   dispatch::RetrySchedule retry_schedule = dispatch::default_retry_schedule();
   double retry_jitter = dispatch::kDefaultRetryJitter;
   std::vector<outbound::ProviderConfig> providers;  // in file order
+  // vault.master_key: base64, the first current (the others still unwrap during a rotation);
+  // empty: no vault (connections and OAuth are off, and start-up refuses a database holding
+  // secrets).
+  std::vector<std::string> master_keys;
+  oauth::OAuthConfig oauth;
   // Sections that parse but are not active in this version, to be logged at start-up.
   std::vector<std::string> notices;
 };

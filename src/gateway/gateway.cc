@@ -14,13 +14,17 @@
 #include <thread>
 
 #include "admin/admin_api.h"
+#include "auth/vault.h"
 #include "core/clock.h"
+#include "core/lease_lock.h"
 #include "core/log.h"
 #include "dispatch/dispatcher.h"
 #include "dispatch/http_transport.h"
 #include "http/offload.h"
 #include "http/response.h"
 #include "inbound/inbox.h"
+#include "oauth/connection_service.h"
+#include "oauth/state.h"
 #include "observe/metrics.h"
 #include "outbound/provider_client.h"
 
@@ -50,6 +54,11 @@ struct Routes {
     if (path == kApi || path.starts_with("/api/v1/")) {
       co_return co_await admin.handle(req, path.substr(kApi.size()), query);
     }
+    constexpr std::string_view kConnect = "/connect/";
+    if (path.starts_with(kConnect)) {
+      co_return co_await admin.connect(req, path.substr(kConnect.size()), query);
+    }
+    if (path == "/oauth/callback") co_return co_await admin.oauth_callback(req, query);
     if (path == "/healthz") {
       co_return http::json_response(http::Status::ok, {{"status", "ok"}});
     }
@@ -110,6 +119,52 @@ int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers) {
 
   asio::thread_pool blocking_pool(2);
 
+  // The vault. Without a master key, a database that holds secrets is refused: they would be
+  // unreadable, and connections silently broken.
+  std::unique_ptr<auth::Vault> vault;
+  if (!config.master_keys.empty()) {
+    auto masters = auth::MasterKeySet::from_base64_list(config.master_keys);
+    if (!masters) {
+      log::error("cannot start: vault.master_key", {{"error", masters.error().message}});
+      store->close();
+      return 1;
+    }
+    auto loaded = auth::Vault::load(std::move(*masters), store->vault_keys());
+    if (!loaded) {
+      log::error("cannot start: the vault does not open with vault.master_key",
+                 {{"error", loaded.error().message}});
+      store->close();
+      return 1;
+    }
+    vault = std::move(*loaded);
+  } else {
+    auto stored = store->connections().list();
+    const bool holds_secrets =
+        !stored || std::any_of(stored->begin(), stored->end(), [](const auto& c) {
+          return !c.access_token.empty() || !c.refresh_token.empty() || !c.api_key.empty();
+        });
+    if (holds_secrets) {
+      log::error(
+          "cannot start: the database holds encrypted secrets but vault.master_key is not set",
+          {{"error", stored ? std::string("set vault.master_key to the key they were sealed with")
+                            : stored.error().message}});
+      store->close();
+      return 1;
+    }
+  }
+  oauth::InMemoryStateStore oauth_states(oauth::StateStoreOptions{.ttl = config.oauth.state_ttl});
+  LocalLeaseLock refresh_lock;
+  std::unique_ptr<oauth::ConnectionService> connections;
+  if (vault) {
+    oauth::ConnectionServiceOptions options;
+    options.refresh_margin = config.oauth.refresh_margin;
+    options.max_refresh_failures = config.oauth.max_refresh_failures;
+    options.http.ca_file = config.oauth.ca_file;
+    connections = std::make_unique<oauth::ConnectionService>(
+        std::move(config.oauth.clients), store->connections(), *vault, oauth_states, refresh_lock,
+        ioc.get_executor(), blocking_pool.get_executor(), metrics, std::move(options));
+  }
+
   dispatch::DispatcherOptions dispatch_options;
   dispatch_options.retry_schedule = config.retry_schedule;
   dispatch_options.jitter = config.retry_jitter;
@@ -127,11 +182,12 @@ int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers) {
   for (auto& p : config.providers) {
     outbound::ProviderClientOptions options;
     options.health = &health;
+    options.connections = connections.get();
     providers.add(std::make_unique<outbound::ProviderClient>(std::move(p), ioc.get_executor(),
                                                              metrics, std::move(options)));
   }
   admin::AdminApi admin(config.admin_tokens, *store, blocking_pool.get_executor(), metrics,
-                        &dispatcher, &providers, &health);
+                        &dispatcher, &providers, &health, connections.get());
   Routes routes{inbox,
                 admin,
                 *store,
@@ -201,6 +257,7 @@ int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers) {
       drain_deadline.load() - std::chrono::steady_clock::now());
   dispatcher.stop(std::max(left, std::chrono::milliseconds(0)));
   providers.close();
+  if (connections) connections->close();
   wake_target = nullptr;
   store->close();
   blocking_pool.join();

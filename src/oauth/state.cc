@@ -74,13 +74,14 @@ InMemoryStateStore::InMemoryStateStore(StateStoreOptions options)
 StateResult<std::string> InMemoryStateStore::issue(std::string_view connection_id,
                                                    std::string_view pkce_verifier,
                                                    std::string_view redirect_uri,
-                                                   std::int64_t now_ms) {
+                                                   std::int64_t now_ms, std::string_view client) {
   if (connection_id.empty() || pkce_verifier.empty() || redirect_uri.empty()) {
     return StateFailure::kInvalidArgument;
   }
   std::string state = encoding::base64url_encode(crypto::random_bytes(options_.state_bytes));
   PendingAuthorization pending{
       .connection_id = std::string(connection_id),
+      .client = std::string(client),
       .pkce_verifier = std::string(pkce_verifier),
       .redirect_uri = std::string(redirect_uri),
       .issued_at_ms = now_ms,

@@ -23,6 +23,7 @@ namespace wharf::oauth {
 // What an authorization request left behind for its callback.
 struct PendingAuthorization {
   std::string connection_id;
+  std::string client;         // the OAuth client (oauth.clients) the authorization is with
   std::string pkce_verifier;  // secret: never logged
   std::string redirect_uri;   // sent again, byte for byte, with the code exchange
   std::int64_t issued_at_ms = 0;
@@ -63,7 +64,8 @@ class StateStore {
   // evicting expired states, kInvalidArgument when an argument is empty.
   virtual StateResult<std::string> issue(std::string_view connection_id,
                                          std::string_view pkce_verifier,
-                                         std::string_view redirect_uri, std::int64_t now_ms) = 0;
+                                         std::string_view redirect_uri, std::int64_t now_ms,
+                                         std::string_view client = {}) = 0;
 
   // The authorization `state` was issued for, removing it: a second consume of the same state
   // fails with kUnknown. kExpired when now_ms is at or past its expiry.
@@ -89,7 +91,8 @@ class InMemoryStateStore final : public StateStore {
   explicit InMemoryStateStore(StateStoreOptions options = {});
 
   StateResult<std::string> issue(std::string_view connection_id, std::string_view pkce_verifier,
-                                 std::string_view redirect_uri, std::int64_t now_ms) override;
+                                 std::string_view redirect_uri, std::int64_t now_ms,
+                                 std::string_view client = {}) override;
   StateResult<PendingAuthorization> consume(std::string_view state, std::int64_t now_ms) override;
 
   // States held, expired ones included until they are evicted.

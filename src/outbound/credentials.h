@@ -90,13 +90,16 @@ class ConnectionCredentials {
   // per connection) or the API key. kNotFound for an unknown connection, kFailedPrecondition
   // for one that cannot serve (not connected, wrong provider), kUnavailable when a refresh
   // failed.
-  virtual boost::asio::awaitable<Result<std::string>> secret(ConnectionRequest request) = 0;
+  //
+  // Parameters are references (GCC 12 destroys by-value coroutine arguments made from
+  // temporaries twice): they must outlive the co_await, as a caller's named values do.
+  virtual boost::asio::awaitable<Result<std::string>> secret(const ConnectionRequest& request) = 0;
   // The provider answered 401 to `rejected`: a renewed secret (an OAuth refresh, shared with
   // every concurrent caller holding the same rejected token; when the stored token already
   // differs from `rejected`, that one without a refresh). An API key cannot be renewed: an
   // error.
-  virtual boost::asio::awaitable<Result<std::string>> renew(ConnectionRequest request,
-                                                            std::string rejected) = 0;
+  virtual boost::asio::awaitable<Result<std::string>> renew(const ConnectionRequest& request,
+                                                            const std::string& rejected) = 0;
 };
 
 // Adds the credentials of `policy` to `request`:

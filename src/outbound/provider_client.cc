@@ -510,8 +510,8 @@ asio::awaitable<CallResult> ProviderClient::attempt_all(Call& call) {
     HttpRequest request = base;
     if (Result<void> applied = apply_credentials(request, config_.credentials, secret); !applied) {
       outcome.ignored();
-      co_return fail(CallErrorKind::kCredentials,
-                     config_.name + ": credentials: " + applied.error().message, attempt - 1);
+      co_return fail(CallErrorKind::kCredentials, config_.name + ": " + applied.error().message,
+                     attempt - 1);
     }
     logical.prepare(request);
     // Transport with this provider's timeouts.

@@ -219,7 +219,7 @@ TEST(GatewayConfig, RefusesProvidersItCannotServe) {
   b: { kind: generic }
   c: { kind: generic, base_url: "https://c.example/", timeout: 0 }
   d: { kind: generic, base_url: "https://d.example", rate_limit: { limit: 5, per: 1m, scope: cluster } }
-  e: { kind: generic, base_url: "https://e.example", credentials: { type: oauth, connection: x } }
+  e: { kind: generic, base_url: "https://e.example", credentials: { type: oauth, client: x } }
   "f g": { kind: generic, base_url: "https://f.example" }
   h: { kind: generic, base_url: "https://u:p@h.example", colour: blue }
   i: { kind: generic, base_url: "https://i.example", idempotency_header: Authorization }
@@ -234,7 +234,7 @@ TEST(GatewayConfig, RefusesProvidersItCannotServe) {
   EXPECT_NE(all.find("providers.c.timeout: must be greater than 0"), std::string::npos) << all;
   EXPECT_NE(all.find("providers.d.rate_limit.scope: scope: cluster needs"), std::string::npos)
       << all;
-  EXPECT_NE(all.find("providers.e.credentials: type: oauth needs OAuth connections"),
+  EXPECT_NE(all.find("providers.e.credentials.client: no OAuth client `x` in oauth.clients"),
             std::string::npos)
       << all;
   EXPECT_NE(all.find("provider names are letters"), std::string::npos) << all;
@@ -248,6 +248,69 @@ TEST(GatewayConfig, RefusesProvidersItCannotServe) {
   EXPECT_NE(all.find("providers.h.base_url: base_url must not contain user information"),
             std::string::npos)
       << all;
+}
+
+TEST(GatewayConfig, LoadsTheVaultAndOAuthClients) {
+  auto path = write_temp(R"(vault:
+  master_key: ["${NEW_KEY}", "${OLD_KEY}"]
+oauth:
+  redirect_uri: "https://wharf.example.com/oauth/callback"
+  refresh_margin: 2m
+  state_ttl: 5m
+  clients:
+    google:
+      client_id: "id.apps.googleusercontent.com"
+      client_secret: ${GOOGLE_SECRET}
+      scopes: ["https://www.googleapis.com/auth/gmail.send"]
+    idp:
+      template: generic
+      authorization_endpoint: "http://127.0.0.1:9000/auth"
+      token_endpoint: "http://127.0.0.1:9000/token"
+      auth_method: client_secret_post
+      client_id: wharf
+      client_secret: s3cret
+      extra_authorization_params: { prompt: consent }
+providers:
+  gmail: { credentials: { type: oauth, client: google } }
+)");
+  ConfigErrors errors(path);
+  auto env = env_with({{"NEW_KEY", std::string(43, 'A') + "="},
+                       {"OLD_KEY", "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="},
+                       {"GOOGLE_SECRET", "GOCSPX-secret"}});
+  auto cfg = load_config(path, errors, env, handlers());
+  ASSERT_TRUE(cfg) << (errors.messages().empty() ? "" : errors.messages()[0]);
+  EXPECT_EQ(cfg->master_keys.size(), 2u);
+  EXPECT_EQ(cfg->oauth.refresh_margin, std::chrono::minutes(2));
+  EXPECT_EQ(cfg->oauth.state_ttl, std::chrono::minutes(5));
+  ASSERT_EQ(cfg->oauth.clients.size(), 2u);
+  const oauth::ClientConfig& google = cfg->oauth.clients[0].config;
+  EXPECT_EQ(google.token_endpoint, "https://oauth2.googleapis.com/token");  // the template's
+  EXPECT_EQ(google.redirect_uri, "https://wharf.example.com/oauth/callback");
+  EXPECT_EQ(google.client_secret, "GOCSPX-secret");
+  const oauth::ClientConfig& idp = cfg->oauth.clients[1].config;
+  EXPECT_EQ(idp.auth_method, oauth::ClientAuthMethod::kClientSecretPost);
+  EXPECT_EQ(idp.extra_authorization_params, (oauth::FormParams{{"prompt", "consent"}}));
+  ASSERT_EQ(cfg->providers.size(), 1u);
+  EXPECT_EQ(cfg->providers[0].credentials.client, "google");
+}
+
+TEST(GatewayConfig, RefusesOAuthClientsItCannotUse) {
+  const std::string all = refusal_of(R"(oauth:
+  clients:
+    a: { template: nosuch, client_id: x, client_secret: y }
+    b: { template: generic, client_id: x, client_secret: y, token_endpoint: "https://t.example/t" }
+    c: { client_id: x, client_secret: y, redirect_uri: "https://w.example/cb",
+         template: generic, authorization_endpoint: "http://idp.example/auth",
+         token_endpoint: "https://idp.example/token" }
+    d: { template: google, client_id: x, redirect_uri: "https://w.example/cb" }
+)");
+  EXPECT_NE(all.find("oauth.clients.a.template: unknown template `nosuch`"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("oauth.clients.b: `redirect_uri` is required"), std::string::npos) << all;
+  EXPECT_NE(all.find("oauth.clients.c: "), std::string::npos) << all;  // http off loopback
+  EXPECT_NE(all.find("oauth.clients.d: `client_secret` is required"), std::string::npos) << all;
+  EXPECT_NE(all.find("oauth: OAuth clients need the vault"), std::string::npos) << all;
+  EXPECT_EQ(all.find("GOCSPX"), std::string::npos);
 }
 
 }  // namespace

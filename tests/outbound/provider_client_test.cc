@@ -292,15 +292,15 @@ TEST_F(ProviderClientTest, PutsAnApiKeyInAHeaderAndStreamsASuccessfulBody) {
 // A connection source with one token per connection; renew() hands out the next one.
 class FakeConnections final : public ConnectionCredentials {
  public:
-  asio::awaitable<Result<std::string>> secret(ConnectionRequest request) override {
+  asio::awaitable<Result<std::string>> secret(const ConnectionRequest& request) override {
     asked.push_back(request.connection);
     if (request.connection != "alice") {
       co_return make_error(Errc::kNotFound, "no connection '" + request.connection + "'");
     }
     co_return token;
   }
-  asio::awaitable<Result<std::string>> renew(ConnectionRequest request,
-                                             std::string rejected) override {
+  asio::awaitable<Result<std::string>> renew(const ConnectionRequest& request,
+                                             const std::string& rejected) override {
     renewals.push_back(rejected);
     if (!renewable) co_return make_error(Errc::kUnavailable, "refresh failed");
     token = "tok-" + std::to_string(renewals.size() + 1);

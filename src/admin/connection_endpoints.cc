@@ -124,8 +124,7 @@ boost::asio::awaitable<http::Response> AdminApi::create_connection(std::string_v
   std::optional<std::string> provider = string_field("provider");
   std::optional<std::string> key = string_field("api_key");
   if (!id || !provider) {
-    co_return http::json_error(http::Status::bad_request,
-                               "id and provider are required strings");
+    co_return http::json_error(http::Status::bad_request, "id and provider are required strings");
   }
   if (o.contains("api_key") && !key) {
     co_return http::json_error(http::Status::bad_request, "api_key must be a string");
@@ -140,9 +139,9 @@ boost::asio::awaitable<http::Response> AdminApi::create_connection(std::string_v
     }
     const auto type = client->config().credentials.type;
     if (type != outbound::CredentialType::kApiKey && type != outbound::CredentialType::kBearer) {
-      co_return http::json_error(http::Status::bad_request,
-                                 "provider `" + *provider +
-                                     "` does not authenticate with an API key or bearer token");
+      co_return http::json_error(
+          http::Status::bad_request,
+          "provider `" + *provider + "` does not authenticate with an API key or bearer token");
     }
     auto create = [this, id = *id, provider = *provider, key = std::move(*key)]() mutable {
       return connections_->create_api_key(std::move(id), std::move(provider), key);
@@ -200,10 +199,9 @@ boost::asio::awaitable<http::Response> AdminApi::test_connection(std::string_vie
     for (const auto& owned : providers_->all()) {
       outbound::ProviderClient* p = owned.get();
       const auto& c = p->config().credentials;
-      const bool serves = record.type == "oauth"
-                              ? c.type == outbound::CredentialType::kOAuth &&
-                                    c.client == record.provider
-                              : p->config().name == record.provider;
+      const bool serves = record.type == "oauth" ? c.type == outbound::CredentialType::kOAuth &&
+                                                       c.client == record.provider
+                                                 : p->config().name == record.provider;
       if (serves) {
         client = p;
         break;
@@ -273,11 +271,10 @@ boost::asio::awaitable<http::Response> AdminApi::rotate_vault() {
   auto rotate = [this] { return connections_->rotate_keys(); };
   auto report = co_await http::offload(pool_, std::move(rotate));
   if (!report) co_return http::error_response(report.error());
-  co_return http::json_response(
-      http::Status::ok, {{"master_key_id", report->master_key_id},
-                         {"data_key_id", report->data_key_id},
-                         {"data_keys", report->data_keys},
-                         {"reencrypted", report->reencrypted}});
+  co_return http::json_response(http::Status::ok, {{"master_key_id", report->master_key_id},
+                                                   {"data_key_id", report->data_key_id},
+                                                   {"data_keys", report->data_keys},
+                                                   {"reencrypted", report->reencrypted}});
 }
 
 boost::asio::awaitable<http::Response> AdminApi::connect(http::Request& req,
@@ -289,8 +286,7 @@ boost::asio::awaitable<http::Response> AdminApi::connect(http::Request& req,
   if (!connections_) co_return no_connections();
   auto params = http::parse_query(query);
   if (!params) co_return http::json_error(http::Status::bad_request, "malformed query string");
-  auto start = [this, client = std::string(client),
-                id = query_value(*params, "connection_id")] {
+  auto start = [this, client = std::string(client), id = query_value(*params, "connection_id")] {
     return connections_->authorization_redirect(client, id);
   };
   auto url = co_await http::offload(pool_, std::move(start));
@@ -315,16 +311,16 @@ boost::asio::awaitable<http::Response> AdminApi::oauth_callback(http::Request& r
                                  .error = query_value(*params, "error"),
                                  .error_description = query_value(*params, "error_description")};
   oauth::CallbackResult r = co_await connections_->complete_authorization(callback);
-  http::Response res =
-      r ? http::json_response(http::Status::ok,
-                              [&] {
-                                json::object o = connection_json(*r, clock_.now_ms());
-                                o["connection_id"] = r->id;
-                                return o;
-                              }(),
-                              req.version())
-        : error_with_status(r.error().http_status, r.error().error.message,
-                            r.error().authorization_error);
+  http::Response res = r ? http::json_response(
+                               http::Status::ok,
+                               [&] {
+                                 json::object o = connection_json(*r, clock_.now_ms());
+                                 o["connection_id"] = r->id;
+                                 return o;
+                               }(),
+                               req.version())
+                         : error_with_status(r.error().http_status, r.error().error.message,
+                                             r.error().authorization_error);
   no_store(res);
   co_return res;
 }

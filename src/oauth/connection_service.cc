@@ -15,8 +15,8 @@
 #include "core/home_executor.h"
 #include "core/log.h"
 #include "http/offload.h"
-#include "observe/metrics.h"
 #include "oauth/pkce.h"
+#include "observe/metrics.h"
 
 namespace wharf::oauth {
 namespace asio = boost::asio;
@@ -218,8 +218,8 @@ Result<std::string> ConnectionService::authorization_redirect(std::string_view c
   }
   auto verifier = make_code_verifier();
   if (!verifier) return verifier.error();
-  auto state = states_.issue(id, *verifier, client->config.redirect_uri, clock_.now_ms(),
-                             client->name);
+  auto state =
+      states_.issue(id, *verifier, client->config.redirect_uri, clock_.now_ms(), client->name);
   if (!state) return to_error(state.error());
   return authorization_url(client->config, *state, s256_code_challenge(*verifier));
 }
@@ -230,8 +230,10 @@ asio::awaitable<CallbackResult> ConnectionService::complete_authorization(
     return CallbackFailure{make_error(code, std::move(message)), status, std::move(as_error)};
   };
   if (params.state.empty()) {
-    co_return refused(Errc::kInvalidArgument, "missing state: the callback is not from wharf's "
-                                              "authorization request", 400);
+    co_return refused(Errc::kInvalidArgument,
+                      "missing state: the callback is not from wharf's "
+                      "authorization request",
+                      400);
   }
   const std::int64_t started = clock_.now_ms();
   auto pending = states_.consume(params.state, started);
@@ -249,24 +251,25 @@ asio::awaitable<CallbackResult> ConnectionService::complete_authorization(
     co_return refused(Errc::kInvalidArgument, std::move(message), 400, printable(params.error));
   }
   if (params.code.empty()) {
-    co_return refused(Errc::kInvalidArgument, "missing code: the callback carries no "
-                                              "authorization code", 400);
+    co_return refused(Errc::kInvalidArgument,
+                      "missing code: the callback carries no "
+                      "authorization code",
+                      400);
   }
   ClientConfig config = client->config;
   config.redirect_uri = pending->redirect_uri;  // the one of the authorization request, exactly
   outbound::HttpRequest request =
       code_exchange_request(config, params.code, pending->pkce_verifier);
-  outbound::HttpResult answer = co_await http_.async_request(
-      std::move(request), token_options_, asio::use_awaitable);
+  outbound::HttpResult answer =
+      co_await http_.async_request(std::move(request), token_options_, asio::use_awaitable);
   const std::int64_t now = clock_.now_ms();
   if (!answer) {
-    co_return refused(Errc::kUnavailable,
-                      client->name + "'s token endpoint could not be reached: " +
-                          answer.error().message,
-                      502);
+    co_return refused(
+        Errc::kUnavailable,
+        client->name + "'s token endpoint could not be reached: " + answer.error().message, 502);
   }
-  TokenResult tokens = parse_token_response(answer->status, answer->body, now,
-                                            client->config.token_types);
+  TokenResult tokens =
+      parse_token_response(answer->status, answer->body, now, client->config.token_types);
   if (!tokens) {
     const TokenError& e = tokens.error();
     log::warn("oauth code exchange failed",
@@ -331,14 +334,15 @@ asio::awaitable<CallbackResult> ConnectionService::complete_authorization(
   if (!stored) {
     log::error("oauth tokens not stored",
                {{"client", client->name}, {"connection", id}, {"error", stored.error().message}});
-    co_return refused(stored.error().code, "the tokens could not be stored: " +
-                                               stored.error().message,
+    co_return refused(stored.error().code,
+                      "the tokens could not be stored: " + stored.error().message,
                       stored.error().code == Errc::kFailedPrecondition ? 409 : 503);
   }
   forget(id);
-  log::info("oauth connection connected",
-            {{"client", client->name}, {"connection", id}, {"scopes", scopes},
-             {"refresh_token", !stored->refresh_token.empty()}});
+  log::info("oauth connection connected", {{"client", client->name},
+                                           {"connection", id},
+                                           {"scopes", scopes},
+                                           {"refresh_token", !stored->refresh_token.empty()}});
   co_return std::move(*stored);
 }
 
@@ -450,22 +454,21 @@ asio::awaitable<Result<std::string>> ConnectionService::secret(
                                                         request.policy->client + "'");
   }
   if (!wants_oauth && (live->type != "api_key" || live->provider != request.provider)) {
-    co_return make_error(Errc::kFailedPrecondition, "connection '" + id +
-                                                        "' is not an API-key connection of '" +
-                                                        request.provider + "'");
+    co_return make_error(
+        Errc::kFailedPrecondition,
+        "connection '" + id + "' is not an API-key connection of '" + request.provider + "'");
   }
   if (live->status != "connected") co_return unusable(id, live->status, live->last_error);
   const std::int64_t now = clock_.now_ms();
-  if (live->type != "oauth" ||
-      !needs_refresh(live->expires_at_ms, now, options_.refresh_margin)) {
+  if (live->type != "oauth" || !needs_refresh(live->expires_at_ms, now, options_.refresh_margin)) {
     co_return live->secret;
   }
   const bool expired = *live->expires_at_ms <= now;
   if (!live->has_refresh) {
     if (!expired) co_return live->secret;
-    co_return make_error(Errc::kFailedPrecondition,
-                         "connection '" + id +
-                             "' has expired and holds no refresh token; connect it again");
+    co_return make_error(
+        Errc::kFailedPrecondition,
+        "connection '" + id + "' has expired and holds no refresh token; connect it again");
   }
   Result<std::string> fresh = co_await refresh_shared(id, live->secret);
   if (!fresh && !expired) {
@@ -489,8 +492,7 @@ asio::awaitable<Result<std::string>> ConnectionService::renew(
   co_return co_await refresh_shared(id, rejected);
 }
 
-asio::awaitable<Result<store::ConnectionRecord>> ConnectionService::refresh(
-    const std::string& id) {
+asio::awaitable<Result<store::ConnectionRecord>> ConnectionService::refresh(const std::string& id) {
   const std::string force;  // no stale token: refresh whatever is stored
   Result<std::string> r = co_await refresh_shared(id, force);
   if (!r) co_return r.error();
@@ -598,8 +600,7 @@ void ConnectionService::record_refresh_failure(const std::string& id, const std:
   auto counted = update(id, [&](store::ConnectionRecord& r) -> Result<void> {
     ++r.refresh_failures;
     r.last_error = message;
-    if (r.status == "connected" &&
-        (final || r.refresh_failures >= options_.max_refresh_failures)) {
+    if (r.status == "connected" && (final || r.refresh_failures >= options_.max_refresh_failures)) {
       r.status = "error";
     }
     return {};
@@ -650,24 +651,24 @@ asio::awaitable<Result<std::string>> ConnectionService::refresh_once(const std::
   }
   const Client* client = find_client(record.provider);
   if (client == nullptr) {
-    co_return make_error(Errc::kFailedPrecondition,
-                         "connection '" + id + "': OAuth client '" + record.provider +
-                             "' is no longer configured");
+    co_return make_error(
+        Errc::kFailedPrecondition,
+        "connection '" + id + "': OAuth client '" + record.provider + "' is no longer configured");
   }
   if (current->refresh.empty()) {
     co_return make_error(Errc::kFailedPrecondition,
                          "connection '" + id + "' holds no refresh token; connect it again");
   }
   outbound::HttpRequest request = refresh_request(client->config, current->refresh);
-  outbound::HttpResult answer = co_await http_.async_request(
-      std::move(request), token_options_, asio::use_awaitable);
+  outbound::HttpResult answer =
+      co_await http_.async_request(std::move(request), token_options_, asio::use_awaitable);
   const std::int64_t now = clock_.now_ms();
   std::string failure;
   bool final = false;
   std::optional<TokenSet> fresh;
   if (!answer) {
-    failure = "refresh failed: " + client->name + "'s token endpoint could not be reached: " +
-              answer.error().message;
+    failure = "refresh failed: " + client->name +
+              "'s token endpoint could not be reached: " + answer.error().message;
   } else {
     TokenResult parsed =
         parse_token_response(answer->status, answer->body, now, client->config.token_types);
@@ -688,12 +689,12 @@ asio::awaitable<Result<std::string>> ConnectionService::refresh_once(const std::
     co_return make_error(final ? Errc::kFailedPrecondition : Errc::kUnavailable,
                          "connection '" + id + "': " + failure);
   }
-  TokenSet before{.access_token = current->access,
-                  .token_type = "Bearer",
-                  .expires_at_ms = record.expires_at_ms,
-                  .refresh_token = current->refresh,
-                  .scope = record.scopes.empty() ? std::nullopt
-                                                 : std::optional<std::string>(record.scopes)};
+  TokenSet before{
+      .access_token = current->access,
+      .token_type = "Bearer",
+      .expires_at_ms = record.expires_at_ms,
+      .refresh_token = current->refresh,
+      .scope = record.scopes.empty() ? std::nullopt : std::optional<std::string>(record.scopes)};
   const bool rotated = fresh->refresh_token.has_value();
   TokenSet merged = merge_refreshed(before, std::move(*fresh));
   // Both tokens in one compare-and-swap write, before the new access token goes to anyone: a
@@ -724,9 +725,9 @@ asio::awaitable<Result<std::string>> ConnectionService::refresh_once(const std::
     refreshes_failed_.inc();
     log::error("oauth refreshed tokens not stored",
                {{"connection", id}, {"error", stored.error().message}});
-    co_return make_error(stored.error().code,
-                         "connection '" + id + "': the refreshed tokens could not be stored: " +
-                             stored.error().message);
+    co_return make_error(stored.error().code, "connection '" + id +
+                                                  "': the refreshed tokens could not be stored: " +
+                                                  stored.error().message);
   }
   refreshes_ok_.inc();
   log::info("oauth token refreshed",
@@ -771,35 +772,32 @@ asio::awaitable<Result<DisconnectOutcome>> ConnectionService::disconnect(const s
   } else if (held->refresh.empty() && held->access.empty()) {
     outcome.revocation_note = "no token was held";
   } else if (client == nullptr) {
-    outcome.revocation_note = "OAuth client '" + held->record.provider +
-                              "' is no longer configured; nothing was revoked";
+    outcome.revocation_note =
+        "OAuth client '" + held->record.provider + "' is no longer configured; nothing was revoked";
   } else {
     // The refresh token first (RFC 7009 §2.1: revoking it should end the grant's access tokens
     // too); then the access token, best effort, for servers that do not.
     const bool has_refresh = !held->refresh.empty();
-    auto request = revocation_request(client->config, has_refresh ? held->refresh : held->access,
-                                      has_refresh ? TokenTypeHint::kRefreshToken
-                                                  : TokenTypeHint::kAccessToken);
+    auto request = revocation_request(
+        client->config, has_refresh ? held->refresh : held->access,
+        has_refresh ? TokenTypeHint::kRefreshToken : TokenTypeHint::kAccessToken);
     if (!request) {
       outcome.revocation_note = client->name + " has no revocation endpoint; nothing was revoked";
     } else {
-      outbound::HttpResult answer = co_await http_.async_request(
-          std::move(*request), token_options_,
-          asio::use_awaitable);
+      outbound::HttpResult answer =
+          co_await http_.async_request(std::move(*request), token_options_, asio::use_awaitable);
       if (answer && is_2xx(answer->status)) {
         outcome.revoked_at_provider = true;
         if (has_refresh && !held->access.empty()) {
           auto second =
               revocation_request(client->config, held->access, TokenTypeHint::kAccessToken);
           if (second) {
-            co_await http_.async_request(std::move(*second),
-                                         token_options_,
-                                         asio::use_awaitable);
+            co_await http_.async_request(std::move(*second), token_options_, asio::use_awaitable);
           }
         }
       } else {
-        const std::string why = answer ? "HTTP " + std::to_string(answer->status)
-                                       : answer.error().message;
+        const std::string why =
+            answer ? "HTTP " + std::to_string(answer->status) : answer.error().message;
         if (!force) {
           co_return make_error(Errc::kUnavailable,
                                "connection '" + id + "': " + client->name +
@@ -827,8 +825,8 @@ asio::awaitable<Result<DisconnectOutcome>> ConnectionService::disconnect(const s
   auto stored = co_await http::offload(blocking_, std::move(write));
   if (!stored) co_return stored.error();
   forget(id);
-  log::info("connection disconnected", {{"connection", id},
-                                        {"revoked_at_provider", outcome.revoked_at_provider}});
+  log::info("connection disconnected",
+            {{"connection", id}, {"revoked_at_provider", outcome.revoked_at_provider}});
   outcome.record = std::move(*stored);
   co_return outcome;
 }
@@ -844,16 +842,17 @@ Result<RotationReport> ConnectionService::rotate_keys() {
   auto all = store_.list();
   if (!all) return all.error();
   for (const store::ConnectionRecord& listed : *all) {
-    const bool stale = (!listed.access_token.empty() && !vault_.is_current(listed.access_token)) ||
-                       (!listed.refresh_token.empty() && !vault_.is_current(listed.refresh_token)) ||
-                       (!listed.api_key.empty() && !vault_.is_current(listed.api_key));
+    const bool stale =
+        (!listed.access_token.empty() && !vault_.is_current(listed.access_token)) ||
+        (!listed.refresh_token.empty() && !vault_.is_current(listed.refresh_token)) ||
+        (!listed.api_key.empty() && !vault_.is_current(listed.api_key));
     if (!stale) continue;
     std::size_t moved = 0;
     auto done = update(listed.id, [&](store::ConnectionRecord& r) -> Result<void> {
       moved = 0;
-      for (auto [column, envelope] : {std::pair{kAccessToken, &r.access_token},
-                                      std::pair{kRefreshToken, &r.refresh_token},
-                                      std::pair{kApiKey, &r.api_key}}) {
+      for (auto [column, envelope] :
+           {std::pair{kAccessToken, &r.access_token}, std::pair{kRefreshToken, &r.refresh_token},
+            std::pair{kApiKey, &r.api_key}}) {
         if (envelope->empty() || vault_.is_current(*envelope)) continue;
         auto again = vault_.reencrypt(*envelope, store::secret_context(r.id, column));
         if (!again) return again.error();

@@ -174,11 +174,11 @@ class ConnectionService final : public outbound::ConnectionCredentials {
   // A refresh shared by every caller for `id` (single-flight); `stale` is the access token the
   // caller found wanting ("" to force a refresh).
   boost::asio::awaitable<Result<std::string>> refresh_shared(const std::string& id,
-                                                            const std::string& stale);
+                                                             const std::string& stale);
   boost::asio::awaitable<Result<std::string>> refresh_locked(const std::string& id,
-                                                            const std::string& stale);
+                                                             const std::string& stale);
   boost::asio::awaitable<Result<std::string>> refresh_once(const std::string& id,
-                                                          const std::string& stale);
+                                                           const std::string& stale);
   // Counts a failed refresh on the stored row (error status past the limit or when final).
   void record_refresh_failure(const std::string& id, const std::string& message, bool final);
   // Writes `change` applied to the latest row, retrying when a concurrent write won the

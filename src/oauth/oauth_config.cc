@@ -30,7 +30,8 @@ std::optional<Client> read_client(const std::string& name, const ConfigNode& nod
   std::optional<ClientConfig> defaults = provider_defaults(template_name);
   if (!defaults) {
     std::string known;
-    for (const auto& t : provider_templates()) known += (known.empty() ? "" : ", ") + std::string(t.name);
+    for (const auto& t : provider_templates())
+      known += (known.empty() ? "" : ", ") + std::string(t.name);
     node["template"].error("unknown template `" + template_name + "` (known: " + known + ")");
     return std::nullopt;
   }
@@ -58,7 +59,8 @@ std::optional<Client> read_client(const std::string& name, const ConfigNode& nod
       extra.error("expected a map of parameter: value");
     } else {
       for (const auto& [key, value] : extra.entries()) {
-        if (std::optional<std::string> v = value.str()) c.extra_authorization_params.emplace_back(key, *v);
+        if (std::optional<std::string> v = value.str())
+          c.extra_authorization_params.emplace_back(key, *v);
       }
     }
   }
@@ -69,8 +71,9 @@ std::optional<Client> read_client(const std::string& name, const ConfigNode& nod
     node["client_secret"].error("must not be empty (is the environment variable set?)");
   }
   if (c.redirect_uri.empty()) {
-    node.error("`redirect_uri` is required here or in the oauth section (wharf's "
-               "/oauth/callback URL, as registered with the provider)");
+    node.error(
+        "`redirect_uri` is required here or in the oauth section (wharf's "
+        "/oauth/callback URL, as registered with the provider)");
   }
   if (!watch.ok()) return std::nullopt;
   if (Result<void> valid = validate(c); !valid) {
@@ -107,7 +110,8 @@ std::optional<OAuthConfig> read_oauth_config(const ConfigNode& node) {
     for (const auto& [name, entry] : clients.entries()) {
       const bool valid_name =
           !name.empty() && name.size() <= 64 &&
-          name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+          name.find_first_not_of(
+              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
               std::string::npos;
       if (!valid_name) {
         entry.error("client names are letters, digits, '_' and '-' (they appear in URLs)");

@@ -12,7 +12,7 @@ TEST(LocalLeaseLockTest, OneOwnerAtATimeUntilReleased) {
   LocalLeaseLock lock(clock);
   EXPECT_TRUE(*lock.try_acquire("refresh:alice", "node-a", 30s));
   EXPECT_FALSE(*lock.try_acquire("refresh:alice", "node-b", 30s));
-  EXPECT_TRUE(*lock.try_acquire("refresh:bob", "node-b", 30s));  // another key is free
+  EXPECT_TRUE(*lock.try_acquire("refresh:bob", "node-b", 30s));    // another key is free
   EXPECT_TRUE(*lock.try_acquire("refresh:alice", "node-a", 30s));  // the holder extends it
   ASSERT_TRUE(lock.release("refresh:alice", "node-a"));
   EXPECT_TRUE(*lock.try_acquire("refresh:alice", "node-b", 30s));

@@ -97,9 +97,9 @@ class AuthServer {
         co_return http::json_response(http::Status::service_unavailable, {{"x", 1}});
       }
       if (fail_refresh_with == "invalid_grant" || param(form, "refresh_token") != valid_refresh) {
-        co_return http::json_response(http::Status::bad_request,
-                                      {{"error", "invalid_grant"},
-                                       {"error_description", "refresh token is not valid"}});
+        co_return http::json_response(
+            http::Status::bad_request,
+            {{"error", "invalid_grant"}, {"error_description", "refresh token is not valid"}});
       }
       ++refreshes;
       valid_refresh = "rt-" + std::to_string(refreshes + 1);
@@ -200,9 +200,9 @@ class ConnectionServiceTest : public ::testing::Test {
   }
   std::string stored_secret(const std::string& id, std::string_view column) {
     auto record = store_->connections().get(id).value().value();
-    const std::string& envelope = column == "refresh_token" ? record.refresh_token
-                                  : column == "access_token"  ? record.access_token
-                                                              : record.api_key;
+    const std::string& envelope = column == "refresh_token"  ? record.refresh_token
+                                  : column == "access_token" ? record.access_token
+                                                             : record.api_key;
     return vault_->open(envelope, store::secret_context(id, column)).value();
   }
 
@@ -272,8 +272,8 @@ TEST_F(ConnectionServiceTest, AStateIsSingleUseAndAnUnknownOneIsRefused) {
 TEST_F(ConnectionServiceTest, TheServersRefusalsAreShownAndNothingIsStored) {
   auto url = service_->authorization_redirect("idp", "alice");
   auto params = http::parse_query(url->substr(url->find('?') + 1)).value();
-  CallbackResult denied = complete(
-      callback(param(params, "state"), "", "access_denied", "The user said no"));
+  CallbackResult denied =
+      complete(callback(param(params, "state"), "", "access_denied", "The user said no"));
   ASSERT_FALSE(denied);
   EXPECT_EQ(denied.error().authorization_error, "access_denied");
   EXPECT_NE(denied.error().error.message.find("access_denied: The user said no"),
@@ -446,16 +446,14 @@ TEST_F(ConnectionServiceTest, KeyRotationReencryptsEverySecretAndTheyStillOpen) 
   const outbound::ConnectionRequest apollo_request{"apollo", "bob-apollo", &key_policy};
   const outbound::ConnectionRequest stripe_request{"stripe", "bob-apollo", &key_policy};
   auto key = run<Result<std::string>>([&]() -> asio::awaitable<Result<std::string>> {
-    Result<std::string> r =
-        co_await service_->secret(apollo_request);
+    Result<std::string> r = co_await service_->secret(apollo_request);
     co_return r;
   });
   ASSERT_TRUE(key) << key.error().message;
   EXPECT_EQ(*key, "users-apollo-key");
   // The key serves its own provider only.
   auto wrong = run<Result<std::string>>([&]() -> asio::awaitable<Result<std::string>> {
-    Result<std::string> r =
-        co_await service_->secret(stripe_request);
+    Result<std::string> r = co_await service_->secret(stripe_request);
     co_return r;
   });
   ASSERT_FALSE(wrong);

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "applications.h"
 #include "gateway/config.h"
 #include "gateway/gateway.h"
 
@@ -11,13 +12,24 @@ namespace {
 
 // Loads the config, printing every error as one line on stderr. nullopt when invalid.
 std::optional<gateway::GatewayConfig> load_or_report(const std::string& path,
-                                                     const dispatch::HandlerRegistry& handlers) {
+                                                     const dispatch::HandlerRegistry& handlers,
+                                                     gateway::Applications apps) {
   ConfigErrors errors(path);
   EnvLookup env = process_env();
-  auto cfg = gateway::load_config(path, errors, env, handlers);
+  auto cfg = gateway::load_config(path, errors, env, handlers, apps);
   for (const auto& m : errors.messages()) std::cerr << m << "\n";
   return cfg;
 }
+
+// The applications built in (apps/applications.h), owned, and the view the gateway takes.
+struct BuiltinApps {
+  std::vector<std::unique_ptr<dispatch::Application>> owned = apps::builtin_applications();
+  std::vector<dispatch::Application*> view() const {
+    std::vector<dispatch::Application*> out;
+    for (const auto& a : owned) out.push_back(a.get());
+    return out;
+  }
+};
 
 }  // namespace
 
@@ -26,13 +38,15 @@ void register_serve_command(CLI::App& root, int* exit_code) {
   auto path = std::make_shared<std::string>("wharf.yaml");
   cmd->add_option("-c,--config", *path, "Configuration file (YAML)")->capture_default_str();
   cmd->callback([path, exit_code] {
-    auto handlers = gateway::make_handler_registry();
-    auto cfg = load_or_report(*path, handlers);
+    BuiltinApps builtin;
+    auto apps = builtin.view();
+    auto handlers = gateway::make_handler_registry(apps);
+    auto cfg = load_or_report(*path, handlers, apps);
     if (!cfg) {
       *exit_code = 2;
       return;
     }
-    *exit_code = gateway::serve(std::move(*cfg), handlers);
+    *exit_code = gateway::serve(std::move(*cfg), handlers, apps);
   });
 }
 
@@ -42,8 +56,10 @@ void register_check_config_command(CLI::App& root, int* exit_code) {
   auto path = std::make_shared<std::string>("wharf.yaml");
   cmd->add_option("-c,--config", *path, "Configuration file (YAML)")->capture_default_str();
   cmd->callback([path, exit_code] {
-    auto handlers = gateway::make_handler_registry();
-    auto cfg = load_or_report(*path, handlers);
+    BuiltinApps builtin;
+    auto apps = builtin.view();
+    auto handlers = gateway::make_handler_registry(apps);
+    auto cfg = load_or_report(*path, handlers, apps);
     if (!cfg) {
       *exit_code = 2;
       return;

@@ -67,9 +67,10 @@ void read_vault(const ConfigNode& n, GatewayConfig& cfg) {
 
 }  // namespace
 
-dispatch::HandlerRegistry make_handler_registry() {
+dispatch::HandlerRegistry make_handler_registry(Applications apps) {
   dispatch::HandlerRegistry registry;
   dispatch::add_builtin_handlers(registry);
+  for (auto* app : apps) app->add_handlers(registry);
   return registry;
 }
 
@@ -148,11 +149,31 @@ void read_providers(const ConfigNode& n, GatewayConfig& cfg) {
   }
 }
 
+// `apps: { NAME: {...} }`: each application reads its own section; every application is
+// configured, with an absent node when it has none.
+void read_apps(const ConfigNode& n, Applications apps) {
+  if (n.present() && !n.is_map()) {
+    n.error("expected a map of applications (name: { ... })");
+  } else if (n.present()) {
+    for (auto& [name, node] : n.entries()) {
+      bool known = false;
+      for (auto* app : apps) known = known || app->name() == name;
+      if (known) continue;
+      std::string names;
+      for (auto* app : apps) names += (names.empty() ? "" : ", ") + std::string(app->name());
+      node.error("no application named `" + name +
+                 "` (this build has: " + (names.empty() ? "none" : names) + ")");
+    }
+  }
+  for (auto* app : apps) app->configure(n[app->name()]);
+}
+
 }  // namespace
 
 std::optional<GatewayConfig> load_config(const std::string& path, ConfigErrors& errors,
                                          const EnvLookup& env,
-                                         const dispatch::HandlerRegistry& handlers) {
+                                         const dispatch::HandlerRegistry& handlers,
+                                         Applications apps) {
   YAML::Node root;
   try {
     root = load_yaml_config(path);
@@ -169,7 +190,7 @@ std::optional<GatewayConfig> load_config(const std::string& path, ConfigErrors& 
     return std::nullopt;
   }
   top.allow_only_keys({"server", "storage", "coordination", "vault", "sources", "destinations",
-                       "routes", "dispatch", "providers", "oauth"});
+                       "routes", "dispatch", "providers", "oauth", "apps"});
 
   GatewayConfig cfg;
   read_server(top["server"], cfg);
@@ -218,6 +239,7 @@ std::optional<GatewayConfig> load_config(const std::string& path, ConfigErrors& 
   }
   read_dispatch(top["dispatch"], cfg);
   read_providers(top["providers"], cfg);
+  read_apps(top["apps"], apps);
   if (top["destinations"].present() && !top["routes"].present()) {
     cfg.notices.push_back("destinations but no routes: every event is `ignored`");
   }

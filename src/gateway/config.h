@@ -4,10 +4,12 @@
 
 #include <chrono>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "core/config_node.h"
+#include "dispatch/application.h"
 #include "dispatch/destinations.h"
 #include "dispatch/handler.h"
 #include "dispatch/retry_policy.h"
@@ -42,14 +44,20 @@ struct GatewayConfig {
   std::vector<std::string> notices;
 };
 
+// The applications this build has (dispatch/application.h), in start-up order; not owned.
+using Applications = std::span<dispatch::Application* const>;
+
 // Loads `path`. Returns nullopt when the file cannot be read or has any error; every error is in
-// `errors`. Routes may name only the handlers in `handlers`.
+// `errors`. Routes may name only the handlers in `handlers`. Each of `apps` is configured from
+// its `apps: NAME:` section (or with an absent node when there is none); a section naming no
+// application is an error.
 std::optional<GatewayConfig> load_config(const std::string& path, ConfigErrors& errors,
                                          const EnvLookup& env,
-                                         const dispatch::HandlerRegistry& handlers);
+                                         const dispatch::HandlerRegistry& handlers,
+                                         Applications apps = {});
 
 // The built-in handlers this build has (the engine's, then the applications').
-dispatch::HandlerRegistry make_handler_registry();
+dispatch::HandlerRegistry make_handler_registry(Applications apps = {});
 
 // Parses "host:port", "[v6]:port" or ":port" (all interfaces). False when malformed.
 bool parse_listen(std::string_view text, std::string* host, unsigned short* port);

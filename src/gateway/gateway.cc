@@ -83,7 +83,7 @@ struct Routes {
 
 }  // namespace
 
-int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers) {
+int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers, Applications apps) {
   log::Level level;
   if (log::parse_level(config.log_level, &level)) log::set_level(level);
   // A write past a file-size limit must fail with EFBIG (→ 503), not kill the process.
@@ -104,6 +104,7 @@ int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers) {
   store::StoreOptions store_options;
   store_options.metrics = &metrics;
   store_options.router = dispatch::make_router(config.routes);
+  for (auto* app : apps) store_options.app_schemas.push_back(app->schema());
   // The store wakes the dispatcher after commits that made deliveries due; it may commit before
   // the dispatcher exists (released leases) or while it stops.
   std::atomic<dispatch::Dispatcher*> wake_target{nullptr};
@@ -201,6 +202,10 @@ int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers) {
     store->close();
     return 1;
   }
+  for (auto* app : apps) {
+    app->start(dispatch::AppServices{*store, metrics, providers, ioc.get_executor(),
+                                     SystemClock::instance()});
+  }
   wake_target = &dispatcher;
   dispatcher.start();
   server.start();
@@ -256,6 +261,7 @@ int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       drain_deadline.load() - std::chrono::steady_clock::now());
   dispatcher.stop(std::max(left, std::chrono::milliseconds(0)));
+  for (auto* app : apps) app->stop();
   providers.close();
   if (connections) connections->close();
   wake_target = nullptr;

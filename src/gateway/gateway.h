@@ -9,7 +9,9 @@
 namespace wharf::gateway {
 
 // Runs until SIGTERM/SIGINT. Returns the process exit code: 0 after a clean drain, 1 when
-// start-up fails (the reason is logged). `handlers` are the ones `config` was checked against.
-int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers);
+// start-up fails (the reason is logged). `handlers` are the ones `config` was checked against,
+// `apps` the applications it configured: their schemas are migrated with the store's, and they
+// are started before the dispatcher and stopped after it.
+int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers, Applications apps = {});
 
 }  // namespace wharf::gateway

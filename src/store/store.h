@@ -106,6 +106,19 @@ struct EventPage {
   std::optional<std::string> next_cursor;
 };
 
+// An application's schema (an application built on the engine, e.g. apps/outreach): its own
+// numbered migrations, applied in order after the engine's at open and recorded per application,
+// so an application's numbers never collide with the engine's or another application's. SQL in the
+// engine's dialect (SQLite now). Never edit a migration that has shipped: add the next number.
+struct AppMigration {
+  int version = 0;  // > 0, increasing
+  std::string sql;  // one or more statements
+};
+struct AppSchema {
+  std::string app;  // a stable name: "outreach"
+  std::vector<AppMigration> migrations;
+};
+
 struct StoreOptions {
   std::size_t max_batch_events = 2048;  // upper bound of one group commit
   // Events waiting for the writer beyond which submit() fails at once with kUnavailable (503 +
@@ -121,6 +134,9 @@ struct StoreOptions {
   // replays, re-enabled targets), with those targets; must not block (the dispatcher posts a
   // wake-up for their lanes only).
   std::function<void(const std::vector<std::string>& targets)> on_deliveries_due;
+  // Applications' schemas, migrated after the engine's; open fails (kUnavailable, naming the
+  // application and version) when one of their migrations fails, and nothing of it is kept.
+  std::vector<AppSchema> app_schemas;
 };
 
 class Store {

@@ -313,5 +313,74 @@ TEST(GatewayConfig, RefusesOAuthClientsItCannotUse) {
   EXPECT_EQ(all.find("GOCSPX"), std::string::npos);
 }
 
+// An application as the gateway sees it (dispatch/application.h): its handler, its section.
+class FakeApp final : public dispatch::Application {
+ public:
+  std::string_view name() const override { return "notes"; }
+  store::AppSchema schema() const override { return {"notes", {}}; }
+  void add_handlers(dispatch::HandlerRegistry& registry) override {
+    struct Accept final : dispatch::Handler {
+      Result<void> handle(const store::StoredEvent&, store::Transaction&) override { return {}; }
+    };
+    registry.add("notes.save", std::make_unique<Accept>());
+  }
+  void configure(const ConfigNode& section) override {
+    ++configured;
+    section.allow_only_keys({"folder"});
+    folder = section["folder"].str_or("inbox");
+  }
+  int configured = 0;
+  std::string folder;
+};
+
+TEST(GatewayConfig, ApplicationsRegisterHandlersAndReadTheirOwnSection) {
+  FakeApp app;
+  dispatch::Application* apps[] = {&app};
+  auto registry = make_handler_registry(apps);
+  EXPECT_TRUE(registry.find("wharf.noop"));
+  EXPECT_TRUE(registry.find("notes.save"));
+  auto path = write_temp(R"(routes:
+  - match: { source: s }
+    to: [ { handler: notes.save } ]
+apps:
+  notes: { folder: archive }
+)");
+  ConfigErrors errors(path);
+  auto env = env_with({});
+  ASSERT_TRUE(load_config(path, errors, env, registry, apps))
+      << (errors.messages().empty() ? "" : errors.messages()[0]);
+  EXPECT_EQ(app.configured, 1);
+  EXPECT_EQ(app.folder, "archive");
+}
+
+TEST(GatewayConfig, ApplicationsWithoutASectionGetDefaults) {
+  FakeApp app;
+  dispatch::Application* apps[] = {&app};
+  auto path = write_temp("server: { listen: \"127.0.0.1:0\" }\n");
+  ConfigErrors errors(path);
+  auto env = env_with({});
+  ASSERT_TRUE(load_config(path, errors, env, handlers(), apps));
+  EXPECT_EQ(app.configured, 1);
+  EXPECT_EQ(app.folder, "inbox");
+}
+
+TEST(GatewayConfig, AppsSectionsNamingNoApplicationOrWithTyposAreErrors) {
+  FakeApp app;
+  dispatch::Application* apps[] = {&app};
+  auto path = write_temp(R"(apps:
+  notes: { fodler: archive }
+  crm: {}
+)");
+  ConfigErrors errors(path);
+  auto env = env_with({});
+  EXPECT_FALSE(load_config(path, errors, env, handlers(), apps));
+  std::string all;
+  for (auto& m : errors.messages()) all += m + "\n";
+  EXPECT_NE(all.find(":2: apps.notes.fodler:"), std::string::npos) << all;
+  EXPECT_NE(all.find(":3: apps.crm: no application named `crm` (this build has: notes)"),
+            std::string::npos)
+      << all;
+}
+
 }  // namespace
 }  // namespace wharf::gateway

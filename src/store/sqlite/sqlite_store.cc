@@ -65,6 +65,39 @@ Result<void> migrate(Connection& db) {
   return {};
 }
 
+// Applications' migrations, after the engine's, recorded per application in app_migrations.
+Result<void> migrate_apps(Connection& db, const std::vector<AppSchema>& schemas) {
+  if (schemas.empty()) return {};
+  if (db.exec("CREATE TABLE IF NOT EXISTS app_migrations (app TEXT NOT NULL, version INTEGER NOT "
+              "NULL, PRIMARY KEY (app, version))") != SQLITE_OK) {
+    return make_error(Errc::kUnavailable, "cannot create app_migrations: " + db.last_error());
+  }
+  for (const auto& schema : schemas) {
+    for (const auto& m : schema.migrations) {
+      Statement check(db.get(), "SELECT 1 FROM app_migrations WHERE app = ?1 AND version = ?2");
+      check.bind(1, schema.app).bind(2, std::int64_t{m.version});
+      if (check.step() == SQLITE_ROW) continue;
+      check = Statement();
+      auto failed = [&] {
+        std::string why = db.last_error();
+        db.exec("ROLLBACK");
+        return make_error(Errc::kUnavailable, "migration " + std::to_string(m.version) + " of " +
+                                                  schema.app + " failed: " + why);
+      };
+      if (db.exec("BEGIN IMMEDIATE;" + m.sql + ";") != SQLITE_OK) return failed();
+      // The record goes through a bound statement: the application's name is not SQL.
+      Statement insert(db.get(), "INSERT INTO app_migrations(app, version) VALUES (?1, ?2)");
+      insert.bind(1, schema.app).bind(2, std::int64_t{m.version});
+      bool recorded = insert.step() == SQLITE_DONE;
+      insert = Statement();
+      if (!recorded || db.exec("COMMIT") != SQLITE_OK) return failed();
+      log::info("store migrated",
+                {{"engine", "sqlite"}, {"app", schema.app}, {"version", m.version}});
+    }
+  }
+  return {};
+}
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, Connection writer, std::unique_ptr<SharedConnection> credentials,
@@ -668,6 +701,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
     }
   }
   if (auto m = migrate(*db); !m) return m.error();
+  if (auto m = migrate_apps(*db, options.app_schemas); !m) return m.error();
   auto credentials = open_shared_connection(path);
   if (!credentials) return credentials.error();
   return std::unique_ptr<Store>(

@@ -1,0 +1,30 @@
+#include "outreach/application.h"
+
+#include "outreach/mailgun_replies.h"
+#include "outreach/schema.h"
+#include "outreach/sendgrid_events.h"
+#include "outreach/stripe_billing.h"
+
+namespace wharf::outreach {
+
+store::AppSchema OutreachApplication::schema() const { return outreach::schema(); }
+
+void OutreachApplication::add_handlers(dispatch::HandlerRegistry& registry) {
+  registry.add("outreach.sendgrid", std::make_unique<SendGridEventsHandler>(context_));
+  registry.add("outreach.stripe", std::make_unique<StripeBillingHandler>(context_));
+  registry.add("outreach.mailgun", std::make_unique<MailgunRepliesHandler>(context_));
+}
+
+void OutreachApplication::configure(const ConfigNode& section) {
+  context_.settings = read_settings(section);
+}
+
+void OutreachApplication::start(const dispatch::AppServices& services) {
+  context_.metrics.bind(services.metrics);
+}
+
+std::unique_ptr<dispatch::Application> make_application() {
+  return std::make_unique<OutreachApplication>();
+}
+
+}  // namespace wharf::outreach

@@ -21,6 +21,13 @@ void OutreachApplication::configure(const ConfigNode& section) {
 
 void OutreachApplication::start(const dispatch::AppServices& services) {
   context_.metrics.bind(services.metrics);
+  sender_ = std::make_unique<OutboxSender>(services.store, services.providers, services.metrics,
+                                           services.clock);
+  sender_->start(services.executor);
+}
+
+void OutreachApplication::stop() {
+  if (sender_) sender_->stop();
 }
 
 std::unique_ptr<dispatch::Application> make_application() {

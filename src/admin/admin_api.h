@@ -50,10 +50,6 @@ class Caller;
 class ProviderSet;
 }  // namespace wharf::outbound
 
-namespace wharf::providers {
-struct Action;
-}
-
 namespace wharf::oauth {
 class ConnectionService;
 }
@@ -110,14 +106,6 @@ class AdminApi {
                                                std::string_view rest, std::string_view query);
   boost::asio::awaitable<http::Response> run_action(http::Request& req, std::string_view provider,
                                                     std::string_view action);
-  // A streaming action asked to stream (`secrets`: the provider's, redacted from its messages):
-  // relays the provider's answer to the caller as it arrives
-  // (text/event-stream, chunked); a failure before the first byte is an ordinary JSON error.
-  boost::asio::awaitable<http::Response> stream_action(http::Request& req, outbound::Caller& client,
-                                                       const providers::Action& action,
-                                                       const boost::json::object& input,
-                                                       const std::vector<std::string>& secrets);
-
   boost::asio::awaitable<http::Response> list_connections();
   boost::asio::awaitable<http::Response> get_connection(std::string_view id);
   boost::asio::awaitable<http::Response> create_connection(std::string_view body);

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "dispatch/application.h"
+#include "outreach/api.h"
 #include "outreach/context.h"
 #include "outreach/outbox_sender.h"
 
@@ -20,6 +21,8 @@ class OutreachApplication final : public dispatch::Application {
   // Binds the counters to the gateway's registry and starts the outbox sender on the services'
   // executor (docs/outreach.md, "The outbox").
   void start(const dispatch::AppServices& services) override;
+  // The outreach API (api.h), under /api/v1/outreach; after start().
+  dispatch::AdminRoutes admin_routes() override;
   // Stops the outbox sender (a message claimed but not recorded is sent again after a restart).
   void stop() override;
 
@@ -28,6 +31,7 @@ class OutreachApplication final : public dispatch::Application {
  private:
   Context context_;
   std::unique_ptr<OutboxSender> sender_;
+  std::unique_ptr<OutreachApi> api_;
 };
 
 std::unique_ptr<dispatch::Application> make_application();

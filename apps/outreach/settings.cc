@@ -31,10 +31,10 @@ Settings read_settings(const ConfigNode& n) {
   Settings s;
   if (!n.present()) return with_defaults(std::move(s));
   if (!n.is_map()) {
-    n.error("expected a map (stripe_prices, credits, alerts, email, notifier)");
+    n.error("expected a map (stripe_prices, credits, alerts, email, notifier, drafts)");
     return with_defaults(std::move(s));
   }
-  n.allow_only_keys({"stripe_prices", "credits", "alerts", "email", "notifier"});
+  n.allow_only_keys({"stripe_prices", "credits", "alerts", "email", "notifier", "drafts"});
   if (auto prices = n["stripe_prices"]; prices.present()) {
     if (!prices.is_map()) prices.error("expected a map of price id: pro | teams");
     for (auto& [price, tier] : prices.entries()) {
@@ -67,6 +67,12 @@ Settings read_settings(const ConfigNode& n) {
     if (s.notifier == Settings::Notifier::kSlack && s.notifier_channel.empty()) {
       notifier["channel"].error("a slack notifier needs a channel");
     }
+  }
+  if (auto drafts = n["drafts"]; drafts.present()) {
+    drafts.allow_only_keys({"provider", "model", "max_tokens"});
+    s.draft_provider = drafts["provider"].str_or(s.draft_provider);
+    s.draft_model = drafts["model"].str_or(s.draft_model);
+    s.draft_max_tokens = drafts["max_tokens"].int_or(s.draft_max_tokens, 1, 100'000);
   }
   return with_defaults(std::move(s));
 }

@@ -45,6 +45,10 @@ class OutreachApiTest : public OutreachTest {
     });
   }
   void TearDown() override {
+    // The store first: its writer thread may still hold a copy of a request's strand executor
+    // (store::await_result posts the completion, then drops its copy), and the server's
+    // io_context must outlive that copy.
+    store_->close();
     gateway_.reset();
     admin_.reset();
     providers_.close();

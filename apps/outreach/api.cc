@@ -13,6 +13,7 @@
 #include "core/encoding.h"
 #include "core/log.h"
 #include "http/response.h"
+#include "outreach/api_support.h"
 #include "outreach/records.h"
 #include "outreach/sql_values.h"
 #include "providers/action_support.h"
@@ -23,17 +24,6 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {
-
-// An answer decided inside a transaction: a status and its JSON body. Refusals are decided
-// before any write, so committing them changes nothing.
-struct Reply {
-  http::Status status = http::Status::ok;
-  json::value body;
-};
-
-Reply refusal(http::Status status, std::string_view reason, std::string message) {
-  return Reply{status, json::object{{"error", std::move(message)}, {"reason", reason}}};
-}
 
 enum class Type { kText, kInt, kBool };
 struct Column {
@@ -190,23 +180,6 @@ std::string new_id(std::string_view prefix) {
   return std::string(prefix) + encoding::hex_encode(crypto::random_bytes(8));
 }
 
-http::Response answer(const Result<Reply>& r) {
-  if (!r) return http::error_response(r.error());
-  return http::json_response(r->status, r->body);
-}
-
-// The body as a JSON object (an empty body is {}), or the 400 to answer.
-std::optional<json::object> body_object(std::string_view body, http::Response& refused) {
-  if (body.empty()) return json::object();
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec || !v.is_object()) {
-    refused = http::json_error(http::Status::bad_request, "the body must be a JSON object");
-    return std::nullopt;
-  }
-  return std::move(v.as_object());
-}
-
 // What a create reads from its body, validated before the transaction.
 struct NewRecord {
   std::vector<std::pair<std::string, store::SqlValue>> columns;  // id first
@@ -348,6 +321,18 @@ asio::awaitable<http::Response> OutreachApi::handle(http::Request& req, std::str
   if (seg.size() == 1 && seg[0] == "drafts") {
     if (!post) co_return http::json_error(http::Status::method_not_allowed, "use POST");
     co_return co_await draft(req);
+  }
+  if (seg.size() == 2 && seg[0] == "contacts" && seg[1] == "search") {
+    if (!post) co_return http::json_error(http::Status::method_not_allowed, "use POST");
+    co_return co_await search(req.body());
+  }
+  if (seg.size() == 3 && seg[0] == "applications" && seg[2] == "enrich") {
+    if (!post) co_return http::json_error(http::Status::method_not_allowed, "use POST");
+    co_return co_await enrich(seg[1], req.body());
+  }
+  if (seg.size() == 3 && seg[0] == "users" && seg[2] == "subscription") {
+    if (!post) co_return http::json_error(http::Status::method_not_allowed, "use POST");
+    co_return co_await subscribe(seg[1], req.body());
   }
   if (seg.size() == 3 && seg[0] == "outreach" && seg[2] == "send") {
     if (!post) co_return http::json_error(http::Status::method_not_allowed, "use POST");

@@ -7,6 +7,10 @@
 //                              user without credits, an outreach already sent
 //   POST /drafts               an email draft from Anthropic (the seed's prompt) for an
 //                              application and a contact; `"stream": true` relays it as it comes
+//   POST /contacts/search      Apollo people search by domain and titles (nothing stored)
+//   POST /applications/{id}/enrich   Apollo → NeverBounce → the valid addresses stored as
+//                              verified contacts (api_flows.cc)
+//   POST /users/{id}/subscription    a Stripe customer (once) and a subscription to a price
 // Reads and writes run in the store's writer transaction (Store::transact): one short job each,
 // group-committed with ingest, so a write is durable before its answer and a read sees every
 // earlier write. Provider calls go through the providers' pipelines on the request's coroutine.
@@ -40,6 +44,11 @@ class OutreachApi {
   boost::asio::awaitable<http::Response> read(std::string_view collection, std::string_view id);
   boost::asio::awaitable<http::Response> send(std::string_view id);
   boost::asio::awaitable<http::Response> draft(http::Request& req);
+  // api_flows.cc
+  boost::asio::awaitable<http::Response> search(std::string_view body);
+  boost::asio::awaitable<http::Response> enrich(std::string_view application_id,
+                                                std::string_view body);
+  boost::asio::awaitable<http::Response> subscribe(std::string_view user_id, std::string_view body);
 
   const Context& context_;
   store::Store& store_;

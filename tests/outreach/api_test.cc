@@ -32,6 +32,11 @@ class OutreachApiTest : public OutreachTest {
     add_provider("sendgrid", "sendgrid", "/v3");
     add_provider("anthropic", "anthropic", "/v1",
                  R"({ type: api_key, in: header, name: x-api-key, value: "${KEY}" })");
+    add_provider("apollo", "apollo", "/v1",
+                 R"({ type: api_key, in: body, name: api_key, value: "${KEY}" })");
+    add_provider("neverbounce", "neverbounce", "/v4",
+                 R"({ type: api_key, in: query, name: key, value: "${KEY}" })");
+    add_provider("stripe", "stripe", "/v1");
     OutreachTest::SetUp();  // starts the application with these providers
     admin_.emplace(std::vector<std::string>{"t0ken"}, *store_, pool_.get_executor(), metrics_);
     ASSERT_TRUE(admin_->mount("outreach", app_.admin_routes()));
@@ -290,6 +295,112 @@ TEST_F(OutreachApiTest, DraftsWithTheSeedsPromptWholeOrStreamed) {
       R"({"application_id":"app_nope","contact_id":")" + contact_ + R"(","user":{"current_role":"x",
                                               "years_exp":1,"top_metric":"y"}})");
   EXPECT_EQ(unknown.status, 404);
+}
+
+TEST_F(OutreachApiTest, SearchesPeopleAtApolloByDomainAndTitles) {
+  Answer found = api("POST", "/contacts/search",
+                     R"({"domain":"acme.com","titles":["VP Engineering","CTO"],"per_page":3})");
+  ASSERT_EQ(found.status, 200) << found.raw;
+  ASSERT_EQ(found.body.at("people").as_array().size(), 3u);
+  EXPECT_EQ(found.body.at("people").at(0).at("title"), "VP Engineering");
+  EXPECT_EQ(found.body.at("people").at(0).at("email_locked"), true);  // Apollo's placeholder
+  json::array calls = journal("/v1/mixed_people/search");
+  ASSERT_EQ(calls.size(), 1u);
+  json::value sent = json::parse(calls[0].at("body").as_string());
+  EXPECT_EQ(sent.at("q_organization_domains"), "acme.com");
+  EXPECT_EQ(sent.at("person_titles").as_array().size(), 2u);
+  EXPECT_EQ(api("POST", "/contacts/search", R"({"domain":"acme.com"})").status, 400);
+}
+
+TEST_F(OutreachApiTest, EnrichmentStoresOnlyTheAddressesNeverBounceFindsValid) {
+  draft_outreach();  // contact ada@acme.com exists, unverified
+  // Apollo with unlocked addresses: one known, one new, one NeverBounce refuses, one locked.
+  json::array people;
+  auto person = [&](std::string name, std::string email) {
+    people.push_back(
+        json::object{{"id", "p" + std::to_string(people.size())},
+                     {"name", name},
+                     {"title", "Engineering Manager"},
+                     {"email", email},
+                     {"organization", {{"name", "Acme"}, {"primary_domain", "acme.com"}}}});
+  };
+  person("Ada Lovelace", "ada@acme.com");
+  person("Grace Hopper", "Grace@Acme.com");
+  person("Bob Invalid", "invalid.bob@acme.com");
+  person("Alan Turing", "email_not_unlocked@domain.com");
+  json::object answer{
+      {"people", people},
+      {"pagination", {{"page", 1}, {"per_page", 10}, {"total_entries", 4}, {"total_pages", 1}}}};
+  json::object rule{{"route", "POST /v1/mixed_people/search"},
+                    {"status", 200},
+                    {"body", json::serialize(answer)}};
+  request("POST", sim_url("/_mock/faults"), json::serialize(rule), "");
+
+  Answer r = api("POST", "/applications/" + application_ + "/enrich",
+                 R"({"domain":"acme.com","titles":["Engineering Manager"]})");
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body.at("found"), 4);
+  EXPECT_EQ(r.body.at("email_locked"), 1);
+  EXPECT_EQ(r.body.at("rejected"), 1);
+  ASSERT_EQ(r.body.at("contacts").as_array().size(), 2u);
+  EXPECT_EQ(column("SELECT email || ':' || verified || ':' || title FROM outreach_contacts "
+                   "ORDER BY email"),
+            (std::vector<std::string>{"ada@acme.com:1:Engineering Manager",
+                                      "grace@acme.com:1:Engineering Manager"}));
+  EXPECT_EQ(r.body.at("contacts").at(0).at("id").as_string(), contact_);  // updated, not a copy
+  json::array jobs = journal("/v4/jobs/create");
+  ASSERT_EQ(jobs.size(), 1u);
+  std::string job(jobs[0].at("body").as_string());
+  EXPECT_NE(job.find("invalid.bob@acme.com"), std::string::npos);
+  EXPECT_EQ(job.find("email_not_unlocked"), std::string::npos);  // never sent to be verified
+
+  EXPECT_EQ(
+      api("POST", "/applications/app_nope/enrich", R"({"domain":"a.com","titles":["x"]})").status,
+      404);
+}
+
+TEST_F(OutreachApiTest, SubscribesAUserThroughStripeCreatingTheCustomerOnce) {
+  draft_outreach();
+  Answer sub = api("POST", "/users/" + user_ + "/subscription", R"({"price":"price_pro_monthly"})");
+  ASSERT_EQ(sub.status, 200) << sub.raw;
+  EXPECT_TRUE(sub.body.at("subscription_id").as_string().starts_with("sub_"));
+  EXPECT_EQ(sub.body.at("status"), "incomplete");
+  EXPECT_TRUE(sub.body.at("client_secret").is_string());
+  std::string customer(sub.body.at("customer").as_string());
+  EXPECT_TRUE(customer.starts_with("cus_"));
+  EXPECT_EQ(api("GET", "/users/" + user_).body.at("stripe_customer_id").as_string(), customer);
+  json::array customers = journal("/v1/customers");
+  ASSERT_EQ(customers.size(), 1u);
+  EXPECT_NE(std::string(customers[0].at("body").as_string()).find("metadata%5Buser_id%5D=" + user_),
+            std::string::npos);
+
+  // Its webhook finds the user by the customer recorded here, and sets the plan.
+  json::object item{{"price", json::object{{"id", "price_pro_monthly"}}}};
+  json::object object{{"id", sub.body.at("subscription_id")},
+                      {"object", "subscription"},
+                      {"customer", customer},
+                      {"items", json::object{{"data", json::array{item}}}}};
+  json::object event{{"id", "evt_sub"},
+                     {"type", "customer.subscription.created"},
+                     {"created", kT0 / 1000},
+                     {"data", {{"object", object}}}};
+  EXPECT_EQ(deliver("stripe", "evt_sub", "customer.subscription.created", json::serialize(event)),
+            "done");
+  Answer upgraded = api("GET", "/users/" + user_);
+  EXPECT_EQ(upgraded.body.at("subscription_tier"), "pro");
+  EXPECT_EQ(upgraded.body.at("credits_remaining"), 500);
+
+  Answer again =
+      api("POST", "/users/" + user_ + "/subscription", R"({"price":"price_teams_monthly"})");
+  ASSERT_EQ(again.status, 200) << again.raw;
+  EXPECT_EQ(again.body.at("customer").as_string(), customer);
+  EXPECT_EQ(journal("/v1/customers").size(), 1u);
+
+  Answer unknown = api("POST", "/users/" + user_ + "/subscription", R"({"price":"price_nope"})");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_EQ(unknown.body.at("reason"), "unknown_price");
+  EXPECT_EQ(api("POST", "/users/usr_nope/subscription", R"({"price":"price_pro_monthly"})").status,
+            404);
 }
 
 }  // namespace

@@ -480,8 +480,10 @@ asio::awaitable<http::Response> OutreachApi::send(std::string_view id_view) {
   };
   Result<Reservation> reserved = co_await store::transact<Reservation>(store_, std::move(reserve));
   if (!reserved) co_return http::error_response(reserved.error());
-  if (reserved->refused)
+  if (reserved->refused) {
+    context_.metrics.send_outcome(providers::text_of(reserved->refused->body, "reason"));
     co_return http::json_response(reserved->refused->status, reserved->refused->body);
+  }
 
   // 2. The call, tagged with the outreach id (SendGrid copies it into every event).
   json::object to{{"email", reserved->to}};
@@ -530,6 +532,7 @@ asio::awaitable<http::Response> OutreachApi::send(std::string_view id_view) {
     return Reply{http::Status::ok, loaded->value_or(json::object())};
   };
   Result<Reply> recorded = co_await store::transact<Reply>(store_, std::move(record));
+  context_.metrics.send_outcome(ok ? "sent" : "failed");
   if (!ok) {
     if (!recorded) {
       log::error("outreach send failed and its credit could not be given back",

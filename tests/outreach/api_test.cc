@@ -238,6 +238,9 @@ TEST_F(OutreachApiTest, RefusesOptedOutOrSuppressedContactsAndUsersWithoutCredit
   EXPECT_EQ(broke.body.at("reason"), "no_credits");
   EXPECT_EQ(journal("/v3/mail/send").size(), 0u);
   EXPECT_EQ(api("GET", "/outreach/" + id).body.at("status"), "draft");
+  for (const char* reason : {"contact_opted_out", "contact_suppressed", "no_credits"}) {
+    EXPECT_EQ(counter("wharf_outreach_sends_total", {{"outcome", reason}}), 1u) << reason;
+  }
   EXPECT_EQ(api("POST", "/outreach/out_nope/send").status, 404);
 }
 
@@ -254,6 +257,8 @@ TEST_F(OutreachApiTest, AFailedSendGivesTheCreditBackAndStaysADraft) {
   // Once SendGrid is back, the same draft goes.
   request("DELETE", sim_url("/_mock/faults"), "", "");
   EXPECT_EQ(api("POST", "/outreach/" + id + "/send").status, 200);
+  EXPECT_EQ(counter("wharf_outreach_sends_total", {{"outcome", "failed"}}), 1u);
+  EXPECT_EQ(counter("wharf_outreach_sends_total", {{"outcome", "sent"}}), 1u);
 }
 
 TEST_F(OutreachApiTest, DraftsWithTheSeedsPromptWholeOrStreamed) {

@@ -21,8 +21,10 @@ void OutreachApplication::configure(const ConfigNode& section) {
 
 void OutreachApplication::start(const dispatch::AppServices& services) {
   context_.metrics.bind(services.metrics);
+  OutboxSenderOptions options;
+  options.signal = &context_.outbox;
   sender_ = std::make_unique<OutboxSender>(services.store, services.providers, services.metrics,
-                                           services.clock);
+                                           services.clock, std::move(options));
   sender_->start(services.executor);
   api_ =
       std::make_unique<OutreachApi>(context_, services.store, services.providers, services.clock);

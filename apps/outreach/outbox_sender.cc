@@ -1,5 +1,6 @@
 #include "outreach/outbox_sender.h"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -106,11 +107,16 @@ struct OutboxSender::Core {
         .inc();
   }
 
-  asio::awaitable<Result<std::vector<Claimed>>> claim() {
+  struct Claim {
+    std::vector<Claimed> messages;
+    std::optional<std::int64_t> next_due_ms;  // of the messages not claimed now
+  };
+
+  asio::awaitable<Result<Claim>> claim() {
     const std::int64_t now = clock.now_ms();
     const std::int64_t lease_until = now + options.lease.count();
     const std::int64_t limit = options.batch;
-    auto work = [now, lease_until, limit](store::Transaction& txn) -> Result<std::vector<Claimed>> {
+    auto work = [now, lease_until, limit](store::Transaction& txn) -> Result<Claim> {
       // The predicate is the partial index's (outreach_outbox_due), written the same way.
       auto rows = txn.query(
           "SELECT id, lease, attempts, provider, action, payload FROM outreach_outbox "
@@ -129,10 +135,14 @@ struct OutboxSender::Core {
         if (!leased) return leased.error();
         out.push_back(std::move(c));
       }
-      return out;
+      Claim claim{std::move(out), std::nullopt};
+      auto next = txn.query(
+          "SELECT min(next_attempt_at) FROM outreach_outbox WHERE status NOT IN ('sent', 'dead')");
+      if (!next) return next.error();
+      if (!next->empty()) claim.next_due_ms = optional_int((*next)[0][0]);
+      return claim;
     };
-    Result<std::vector<Claimed>> r =
-        co_await store::transact<std::vector<Claimed>>(store, std::move(work));
+    Result<Claim> r = co_await store::transact<Claim>(store, std::move(work));
     co_return r;
   }
 
@@ -178,13 +188,17 @@ struct OutboxSender::Core {
 
   asio::awaitable<OutboxPass> pass() {
     OutboxPass out;
-    Result<std::vector<Claimed>> claimed = co_await claim();
+    Result<Claim> claimed = co_await claim();
     if (!claimed) {
       log::warn("outbox: cannot claim messages", {{"error", claimed.error().message}});
       co_return out;
     }
-    out.claimed = static_cast<int>(claimed->size());
-    for (const Claimed& m : *claimed) {
+    out.claimed = static_cast<int>(claimed->messages.size());
+    out.next_due_ms = claimed->next_due_ms;  // includes this claim's leases: an upper bound
+    auto due_at = [&out](std::int64_t at) {
+      out.next_due_ms = out.next_due_ms ? std::min(*out.next_due_ms, at) : at;
+    };
+    for (const Claimed& m : claimed->messages) {
       Outcome o = co_await send(m);
       Next next = o.next;
       std::int64_t next_at = clock.now_ms();
@@ -210,6 +224,7 @@ struct OutboxSender::Core {
           break;
         case Next::kRetry:
           ++out.failed;
+          if (recorded) due_at(next_at);
           count(m, "failed");
           log::warn("outbox: message failed, will retry", {{"id", m.id},
                                                            {"provider", m.provider},
@@ -263,10 +278,19 @@ void OutboxSender::start(asio::any_io_executor executor) {
           log::warn("outbox: cannot release earlier leases", {{"error", r.error().message}});
         }
         asio::steady_timer timer(co_await asio::this_coro::executor);
+        const OutboxSenderOptions& o = core->options;
+        std::int64_t next_claim_ms = 0;  // wall clock (core->clock): claim at once first
         while (!core->stopping) {
-          OutboxPass p = co_await core->pass();
-          if (p.claimed == core->options.batch) continue;  // more may be due now
-          timer.expires_after(core->options.poll_interval);
+          const bool signalled = o.signal && o.signal->take();
+          if (signalled || core->clock.now_ms() >= next_claim_ms) {
+            OutboxPass p = co_await core->pass();
+            if (p.claimed == o.batch) continue;  // more may be due now
+            const std::int64_t now = core->clock.now_ms();
+            next_claim_ms = now + o.max_idle.count();
+            if (p.next_due_ms)
+              next_claim_ms = std::min(next_claim_ms, std::max(now, *p.next_due_ms));
+          }
+          timer.expires_after(o.check_interval);
           boost::system::error_code ec;
           co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         }

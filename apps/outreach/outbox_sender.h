@@ -18,19 +18,26 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 
 #include "core/clock.h"
 #include "core/uniform01.h"
 #include "dispatch/retry_policy.h"
 #include "observe/metrics.h"
 #include "outbound/provider_client.h"
+#include "outreach/context.h"
 #include "store/store.h"
 
 namespace wharf::outreach {
 
 struct OutboxSenderOptions {
-  // How often the loop looks for due messages when the last pass found fewer than `batch`.
-  std::chrono::milliseconds poll_interval{1000};
+  // The loop claims when a handler queued a message (`signal`), when the earliest waiting message
+  // is due, and at least every `max_idle` (messages written by other means); in between it only
+  // looks at the signal, every `check_interval`, without touching the store. Null signal: only
+  // the two others.
+  const OutboxSignal* signal = nullptr;
+  std::chrono::milliseconds check_interval{100};
+  std::chrono::milliseconds max_idle{std::chrono::seconds(60)};
   int batch = 16;  // messages claimed per pass
   // How long a claimed message is the sender's: past it (a crash), it is due again.
   std::chrono::milliseconds lease{std::chrono::minutes(5)};
@@ -49,6 +56,9 @@ struct OutboxPass {
   int sent = 0;
   int failed = 0;  // to be tried again
   int dead = 0;
+  // When the earliest message still waiting is due (its next attempt, or its lease's end);
+  // nullopt when none waits, or when the pass could not claim.
+  std::optional<std::int64_t> next_due_ms;
 };
 
 class OutboxSender {
@@ -58,8 +68,8 @@ class OutboxSender {
   ~OutboxSender();
 
   // Starts the loop on `executor`: first the leases of an earlier run are released (SQLite is
-  // single-node: nothing else can hold them), then a pass every poll_interval (at once again
-  // when a pass claimed a full batch). Call once.
+  // single-node: nothing else can hold them), then a pass at once, and again as
+  // OutboxSenderOptions says (at once when a pass claimed a full batch). Call once.
   void start(boost::asio::any_io_executor executor);
   // Asks the loop to end: it finishes the message in hand, records it, and stops before the next
   // claim. Returns at once; a message claimed but not recorded is due again after its lease (at

@@ -31,7 +31,9 @@ class OutboxSenderTest : public OutreachTest {
     OutboxSenderOptions options;
     options.retry.delays = {std::chrono::milliseconds(60'000), std::chrono::milliseconds(600'000)};
     options.jitter = 0;
-    options.poll_interval = 20ms;
+    options.check_interval = 10ms;
+    options.max_idle = std::chrono::hours(1);  // the loop claims on a signal or a due time only
+    options.signal = &app_.context().outbox;
     sender_.emplace(*store_, senders_providers_, metrics_, clock_, std::move(options));
   }
   void TearDown() override {
@@ -233,6 +235,39 @@ TEST_F(OutboxSenderTest, StartReleasesEarlierLeasesSendsInTheBackgroundAndStops)
   for (int i = 0; i < 500 && sender_->running(); ++i) std::this_thread::sleep_for(10ms);
   EXPECT_FALSE(sender_->running());
   EXPECT_EQ(requests("/api/chat.postMessage").size(), 1u);
+}
+
+TEST_F(OutboxSenderTest, TheLoopWakesOnAHandlersMessageNotOnItsIdleTime) {
+  sender_->start(caller_.ioc().get_executor());
+  std::this_thread::sleep_for(100ms);  // its first pass found nothing; the next is an hour away
+  spam_report();                       // the handler signals the message
+  for (int i = 0; i < 500 && value("SELECT status FROM outreach_outbox") != "sent"; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(value("SELECT status FROM outreach_outbox"), "sent");
+  sender_->stop();
+  for (int i = 0; i < 500 && sender_->running(); ++i) std::this_thread::sleep_for(10ms);
+}
+
+TEST_F(OutboxSenderTest, TheLoopClaimsAgainWhenTheEarliestRetryIsDue) {
+  spam_report();
+  control("POST", "/_mock/faults", R"({"route": "POST /api/chat.postMessage", "status": 500})");
+  sender_->start(caller_.ioc().get_executor());
+  for (int i = 0; i < 500 && value("SELECT attempts FROM outreach_outbox") != "1"; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  std::this_thread::sleep_for(50ms);  // the failure recorded
+  EXPECT_EQ(value("SELECT status FROM outreach_outbox"), "pending");
+  control("DELETE", "/_mock/faults");
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(value("SELECT status FROM outreach_outbox"), "pending");  // not due yet
+  clock_.advance_ms(60'000);
+  for (int i = 0; i < 500 && value("SELECT status FROM outreach_outbox") != "sent"; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(value("SELECT status || ',' || attempts FROM outreach_outbox"), "sent,2");
+  sender_->stop();
+  for (int i = 0; i < 500 && sender_->running(); ++i) std::this_thread::sleep_for(10ms);
 }
 
 }  // namespace

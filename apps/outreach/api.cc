@@ -322,6 +322,14 @@ asio::awaitable<http::Response> OutreachApi::handle(http::Request& req, std::str
     if (!post) co_return http::json_error(http::Status::method_not_allowed, "use POST");
     co_return co_await draft(req);
   }
+  if (seg.size() == 1 && seg[0] == "outbox") {
+    if (!get) co_return http::json_error(http::Status::method_not_allowed, "use GET");
+    co_return co_await list_outbox(query);
+  }
+  if (seg.size() == 3 && seg[0] == "outbox" && seg[2] == "retry") {
+    if (!post) co_return http::json_error(http::Status::method_not_allowed, "use POST");
+    co_return co_await retry_outbox(seg[1]);
+  }
   if (seg.size() == 2 && seg[0] == "contacts" && seg[1] == "search") {
     if (!post) co_return http::json_error(http::Status::method_not_allowed, "use POST");
     co_return co_await search(req.body());

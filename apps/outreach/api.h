@@ -11,6 +11,10 @@
 //   POST /applications/{id}/enrich   Apollo → NeverBounce → the valid addresses stored as
 //                              verified contacts (api_flows.cc)
 //   POST /users/{id}/subscription    a Stripe customer (once) and a subscription to a price
+//   GET  /outbox[?status=dead]       the newest 100 outbox messages (api_outbox.cc)
+//   POST /outbox/{id}/retry          a dead message due again, its schedule started over
+//   GET  /outbox[?status=dead]       the newest 100 outbox messages (api_outbox.cc)
+//   POST /outbox/{id}/retry          a dead message due again, its schedule started over
 // Reads and writes run in the store's writer transaction (Store::transact): one short job each,
 // group-committed with ingest, so a write is durable before its answer and a read sees every
 // earlier write. Provider calls go through the providers' pipelines on the request's coroutine.
@@ -49,6 +53,9 @@ class OutreachApi {
   boost::asio::awaitable<http::Response> enrich(std::string_view application_id,
                                                 std::string_view body);
   boost::asio::awaitable<http::Response> subscribe(std::string_view user_id, std::string_view body);
+  // api_outbox.cc
+  boost::asio::awaitable<http::Response> list_outbox(std::string_view query);
+  boost::asio::awaitable<http::Response> retry_outbox(std::string_view id);
 
   const Context& context_;
   store::Store& store_;

@@ -408,5 +408,39 @@ TEST_F(OutreachApiTest, SubscribesAUserThroughStripeCreatingTheCustomerOnce) {
             404);
 }
 
+TEST_F(OutreachApiTest, ListsTheOutboxAndSendsADeadMessageAgain) {
+  exec(R"sql(
+INSERT INTO outreach_outbox(id, dedup_key, provider, action, payload, status, attempts,
+                            next_attempt_at, last_error, created_at)
+VALUES (1, 'evt_a:spam_alert', 'slack', 'chat_post_message', '{}', 'dead', 6, 0,
+        'gave up after 6 attempts: slack answered HTTP 503', 5),
+       (2, 'evt_b:welcome', 'sendgrid', 'mail_send', '{}', 'pending', 0, 0, NULL, 6);
+)sql");
+  Answer all = api("GET", "/outbox");
+  ASSERT_EQ(all.status, 200) << all.raw;
+  ASSERT_EQ(all.body.at("messages").as_array().size(), 2u);
+  EXPECT_EQ(all.body.at("messages").at(0).at("id"), 2);  // newest first
+  Answer dead = api("GET", "/outbox?status=dead");
+  ASSERT_EQ(dead.body.at("messages").as_array().size(), 1u);
+  EXPECT_EQ(dead.body.at("messages").at(0).at("last_error"),
+            "gave up after 6 attempts: slack answered HTTP 503");
+  EXPECT_EQ(api("GET", "/outbox?status=lost").status, 400);
+  EXPECT_EQ(api("GET", "/outbox?colour=red").status, 400);
+
+  Answer retried = api("POST", "/outbox/1/retry");
+  ASSERT_EQ(retried.status, 200) << retried.raw;
+  EXPECT_EQ(retried.body.at("status"), "pending");
+  EXPECT_EQ(retried.body.at("attempts"), 0);
+  EXPECT_EQ(value("SELECT status || ',' || attempts FROM outreach_outbox WHERE id = 1"),
+            "pending,0");
+  EXPECT_TRUE(app_.context().outbox.take());  // the sender is told at once
+  Answer again = api("POST", "/outbox/1/retry");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(again.body.at("reason"), "not_dead");
+  EXPECT_EQ(api("POST", "/outbox/99/retry").status, 404);
+  EXPECT_EQ(api("POST", "/outbox/x1/retry").status, 404);
+  EXPECT_EQ(api("GET", "/outbox/1/retry").status, 405);
+}
+
 }  // namespace
 }  // namespace wharf::outreach::testing

@@ -17,11 +17,28 @@ json::object address_json(const Address& a) {
   return o;
 }
 
+// "local@domain": printable ASCII, no space, no angle brackets, exactly one '@' with text on
+// both sides.
+bool valid_message_id(std::string_view id) {
+  if (id.empty() || id.size() > 250) return false;
+  for (char c : id) {
+    if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>') return false;
+  }
+  auto at = id.find('@');
+  return at != std::string_view::npos && at > 0 && at + 1 < id.size() &&
+         id.find('@', at + 1) == std::string_view::npos;
+}
+
 }  // namespace
 
 Outcome<outbound::Call> mail_send_call(const MailSend& mail) {
   if (has_control_characters(mail.outreach_id)) {
     return invalid_input("outreach_id: must not contain control characters");
+  }
+  if (!mail.message_id.empty() && !valid_message_id(mail.message_id)) {
+    return invalid_input(
+        "message_id: must be local@domain, without <>, spaces or control "
+        "characters");
   }
   json::array to;
   for (const Address& a : mail.to) to.push_back(address_json(a));
@@ -44,6 +61,10 @@ Outcome<outbound::Call> mail_send_call(const MailSend& mail) {
     body["custom_args"] = json::object{{"outreach_id", mail.outreach_id}};
     body["headers"] = json::object{{kOutreachHeader, mail.outreach_id}};
     call.headers.emplace_back(kOutreachHeader, mail.outreach_id);
+  }
+  if (!mail.message_id.empty()) {
+    if (!body.contains("headers")) body["headers"] = json::object();
+    body["headers"].as_object()["Message-ID"] = "<" + mail.message_id + ">";
   }
   call.body = json::serialize(body);
   call.endpoint = "mail_send";
@@ -103,6 +124,7 @@ asio::awaitable<ActionResult> run_mail_send(outbound::Caller& caller, const json
     mail.reply_to = read_address(in, *reply_to, "reply_to");
   }
   mail.outreach_id = in.optional_text("outreach_id").value_or("");
+  mail.message_id = in.optional_text("message_id").value_or("");
   if (mail.html.empty() && mail.text.empty()) in.fail("html", "html or text is required");
   if (auto error = in.error()) co_return *error;
   Outcome<outbound::Call> call = mail_send_call(mail);

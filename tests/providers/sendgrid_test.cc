@@ -52,6 +52,35 @@ TEST(SendGridActions, TextComesBeforeHtmlAndNoOutreachIdMeansNoTag) {
   EXPECT_EQ(header_of(caller.calls[0], "X-Outreach-ID"), "<absent>");
 }
 
+TEST(SendGridActions, MailSendSetsTheMailsOwnMessageIdWhenGiven) {
+  ScriptedCaller caller;
+  caller.answer(202, "", {{"X-Message-Id", "m1"}});
+  auto r = run_action("sendgrid", "mail_send", caller,
+                      R"({"from":"a@b.co","to":"c@d.co","subject":"s","text":"x",
+                          "outreach_id":"o42","message_id":"o42.1a2b@rf-send-01.com"})");
+  ASSERT_TRUE(r) << r.error().message;
+  json::object body = json::parse(caller.calls[0].body).as_object();
+  EXPECT_EQ(body.at("headers"), json::parse(R"({"X-Outreach-ID":"o42",
+                                                "Message-ID":"<o42.1a2b@rf-send-01.com>"})"));
+  // Without an outreach id too.
+  caller.answer(202, "", {{"X-Message-Id", "m2"}});
+  ASSERT_TRUE(run_action("sendgrid", "mail_send", caller,
+                         R"({"from":"a@b.co","to":"c@d.co","subject":"s","text":"x",
+                             "message_id":"x@y.z"})"));
+  EXPECT_EQ(json::parse(caller.calls[1].body).at("headers"),
+            json::parse(R"({"Message-ID":"<x@y.z>"})"));
+  for (std::string_view bad : {"<x@y.z>", "no-at", "a@b@c", "sp ace@x.y", "@x.y", "x@"}) {
+    auto refused = run_action("sendgrid", "mail_send", caller,
+                              R"({"from":"a@b.co","to":"c@d.co","subject":"s","text":"x",
+                                  "message_id":")" +
+                                  std::string(bad) + "\"}");
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_EQ(refused.error().kind, ActionError::Kind::kInvalidInput);
+    EXPECT_EQ(refused.error().message.rfind("message_id:", 0), 0u) << refused.error().message;
+  }
+  EXPECT_EQ(caller.calls.size(), 2u);  // the refused ones made no call
+}
+
 TEST(SendGridActions, RefusesBadInputNamingTheField) {
   ScriptedCaller caller;
   struct Case {

@@ -496,11 +496,15 @@ asio::awaitable<http::Response> OutreachApi::send(std::string_view id_view) {
   // 2. The call, tagged with the outreach id (SendGrid copies it into every event).
   json::object to{{"email", reserved->to}};
   if (!reserved->to_name.empty()) to["name"] = reserved->to_name;
+  // Our own Message-ID, which replies quote (In-Reply-To): outreach.mailgun matches them by it.
+  const std::string own_message_id = id + "." + encoding::hex_encode(crypto::random_bytes(4)) +
+                                     "@" + reserved->from.substr(reserved->from.find('@') + 1);
   json::object input{{"from", json::object{{"email", reserved->from}}},
                      {"to", json::array{std::move(to)}},
                      {"subject", reserved->subject},
                      {"text", reserved->body},
-                     {"outreach_id", id}};
+                     {"outreach_id", id},
+                     {"message_id", own_message_id}};
   providers::ActionResult sent = co_await action->run(*client, input, nullptr);
 
   // 3. The outcome. A failure gives the credit back and makes the outreach a draft again.
@@ -508,15 +512,15 @@ asio::awaitable<http::Response> OutreachApi::send(std::string_view id_view) {
   const std::string message_id =
       sent && sent->is_object() ? providers::text_of(*sent, "message_id") : "";
   const bool ok = static_cast<bool>(sent);
-  auto record = [id, ok, message_id, done_at,
+  auto record = [id, ok, message_id, own_message_id, done_at,
                  user = reserved->user_id](store::Transaction& txn) -> Result<Reply> {
     if (ok) {
       // A SendGrid event may have moved it on already: `sent` only replaces draft or sending.
       auto o = txn.execute(
           "UPDATE outreach SET status = CASE WHEN status IN ('draft', 'sending') THEN 'sent' "
           "ELSE status END, sent_at = coalesce(sent_at, ?2), sendgrid_message_id = ?3, "
-          "updated_at = ?2 WHERE id = ?1",
-          {id, done_at, text_or_null(message_id)});
+          "message_id = ?4, updated_at = ?2 WHERE id = ?1",
+          {id, done_at, text_or_null(message_id), own_message_id});
       if (!o) return o.error();
       auto c = txn.execute(
           "UPDATE outreach_contacts SET last_contacted_at = max(coalesce(last_contacted_at, 0), "

@@ -205,6 +205,10 @@ TEST_F(OutreachApiTest, SendsADraftThroughSendGridTaggedWithItsIdAndTakesOneCred
   EXPECT_EQ(mail.at("from").at("email"), "me@rf-send-01.com");
   EXPECT_EQ(mail.at("personalizations").at(0).at("to").at(0).at("email"), "ada@acme.com");
   EXPECT_EQ(mail.at("subject"), "Advice?");
+  // Its own Message-ID, recorded: a reply quoting it finds it, whatever mailbox rule says.
+  std::string own_id(sent.body.at("message_id").as_string());
+  EXPECT_TRUE(own_id.starts_with(id + ".") && own_id.ends_with("@rf-send-01.com")) << own_id;
+  EXPECT_EQ(mail.at("headers").at("Message-ID").as_string(), "<" + own_id + ">");
 
   // Sent once: a second send is refused, and nothing more is charged or sent.
   Answer again = api("POST", "/outreach/" + id + "/send");
@@ -218,6 +222,20 @@ TEST_F(OutreachApiTest, SendsADraftThroughSendGridTaggedWithItsIdAndTakesOneCred
       {"event", "delivered"}, {"timestamp", kT0 / 1000}, {"outreach_id", id}, {"email", "x"}};
   EXPECT_EQ(deliver("sendgrid", "sg-d1", "delivered", json::serialize(delivered)), "done");
   EXPECT_EQ(api("GET", "/outreach/" + id).body.at("status"), "delivered");
+
+  // A later outreach from the same mailbox would win the mailbox rule; the reply quotes this one.
+  exec(
+      "INSERT INTO outreach(id, application_id, contact_id, from_mailbox, status, sent_at, "
+      "created_at, updated_at) SELECT 'out_later', application_id, contact_id, from_mailbox, "
+      "'sent', sent_at + 1000, 0, 0 FROM outreach WHERE id = '" +
+      id + "'");
+  json::object reply{{"recipient", "me@rf-send-01.com"},
+                     {"sender", "someone-else@example.com"},
+                     {"subject", "Re: Advice?"},
+                     {"In-Reply-To", "<" + own_id + ">"}};
+  EXPECT_EQ(deliver("mailgun", "mg-r1", "inbound", json::serialize(reply)), "done");
+  EXPECT_EQ(api("GET", "/outreach/" + id).body.at("status"), "replied");
+  EXPECT_EQ(value("SELECT status FROM outreach WHERE id = 'out_later'"), "sent");
 }
 
 TEST_F(OutreachApiTest, RefusesOptedOutOrSuppressedContactsAndUsersWithoutCredits) {

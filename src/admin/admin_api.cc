@@ -124,7 +124,7 @@ boost::asio::awaitable<http::Response> AdminApi::route(http::Request& req, std::
   }
   if (seg.size() == 1 && seg[0] == "integrations") {
     if (!get) co_return wrong_method("GET");
-    co_return list_integrations();
+    co_return co_await list_integrations();
   }
   if (seg.size() == 1 && seg[0] == "providers") {
     if (!get) co_return wrong_method("GET");

@@ -91,7 +91,7 @@ class AdminApi {
   http::Response list_destinations();
   boost::asio::awaitable<http::Response> enable_destination(std::string_view name);
   http::Response list_providers();
-  http::Response list_integrations();
+  boost::asio::awaitable<http::Response> list_integrations();
   // `rest`: the provider path after /proxy/, `query` the caller's query string.
   boost::asio::awaitable<http::Response> proxy(http::Request& req, std::string_view provider,
                                                std::string_view rest, std::string_view query);

@@ -32,7 +32,8 @@
 //   /api/v1/providers/{p}/proxy/... with `Wharf-Connection: ID` (not forwarded): `Authorization:
 //     Bearer <access token>`, refresh before expiry (one refresh in flight per connection, other
 //     callers wait), on a 401 one refresh and one retry.
-//   POST /api/v1/vault/rotate → {master_key_id, data_key_id, rewrapped, reencrypted}
+//   POST /api/v1/vault/rotate → {master_key_id, data_key_id, data_keys, reencrypted} (docs/admin-api.md;
+//     the issue said `rewrapped` for data_keys)
 //   A database holding vault data and a config without vault.master_key: exit non-zero, one
 //     stderr line naming vault.master_key.
 // Assumed where the contract is silent: an OAuth connection's `provider` is the client's name
@@ -275,7 +276,15 @@ test('full flow: connect → login → callback → connected; /me through the p
 
   const t = await wharf.api('/connections/c_full/test', { method: 'POST' });
   assert.equal(t.status, 200, t.text);
-  assert.equal(typeof t.json.ok, 'boolean');
+  assert.equal(t.json.ok, true, t.text);
+  const tp = await wharf.api('/connections/c_full/test', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ provider: 'idp_api', path: '/me' }),
+  });
+  assert.equal(tp.status, 200, tp.text);
+  assert.equal(tp.json.ok, true, tp.text);
+  assertNoSecretIn(tp.text, 'POST /test');
 });
 
 test('the client_secret_post client: connect, refresh and revoke authenticate in the body', async () => {
@@ -294,6 +303,33 @@ test('the client_secret_post client: connect, refresh and revoke authenticate in
   assert.equal((await asPost.introspect(latest(asPost, grantId, 'refreshTokens'))).active, false);
 });
 
+test('a pending connection made through the admin API: its connect_url completes it', async () => {
+  const c = await wharf.api('/connections', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id: 'c_pend', provider: 'idp' }),
+  });
+  assert.equal(c.status, 201, c.text);
+  assert.equal(c.json.status, 'pending');
+  assert.equal(c.json.type, 'oauth');
+  assert.equal(typeof c.json.connect_url, 'string', c.text);
+  const p = await me('c_pend');
+  assert.equal(p.status, 502, p.text);
+  assert.equal(p.json.kind, 'credentials', p.text);
+
+  const start = await getManual(new URL(c.json.connect_url, wharf.baseUrl).toString());
+  assert.equal(start.status, 302, start.text);
+  const r = await getManual(await loginAt(as, start.location));
+  assert.equal(r.status, 200, r.text);
+  assert.equal((await conn('c_pend')).json.status, 'connected');
+  assert.equal((await me('c_pend')).status, 200);
+
+  // An unknown connection on a call: the credentials stage says so.
+  const u = await me('no_such_connection');
+  assert.equal(u.status, 502, u.text);
+  assert.equal(u.json.kind, 'credentials', u.text);
+});
+
 // ---- the callback's refusals --------------------------------------------------------------------
 
 test('a state wharf never issued, or none: 400', async () => {
@@ -301,7 +337,10 @@ test('a state wharf never issued, or none: 400', async () => {
     const r = await getManual(wharf.url(`/oauth/callback${q}`));
     assert.equal(r.status, 400, `${q}: ${r.status} ${r.text}`);
     assert.equal(typeof r.json?.error, 'string');
+    assert.match(r.headers.get('cache-control') ?? '', /no-store/);
   }
+  const never = await getManual(wharf.url('/oauth/callback?code=abc&state=never-issued-state-0123456789'));
+  assert.match(never.json.error, /unknown_state/);
 });
 
 test('the same callback twice: the replay is refused and the connection stays as it was', async () => {
@@ -313,7 +352,7 @@ test('the same callback twice: the replay is refused and the connection stays as
   const errs = as.tokenErrors.length;
   const second = await getManual(cb);
   assert.equal(second.status, 400, second.text);
-  assert.equal(typeof second.json?.error, 'string');
+  assert.match(second.json.error, /unknown_state/);
   assert.equal(as.counters.authorization_code, exchanges, 'no second exchange');
   assert.deepEqual(as.tokenErrors.slice(errs), [], 'the code was not presented again');
   assert.equal((await conn('c_replay')).json?.status, 'connected');
@@ -363,6 +402,7 @@ test('the user denies access: 400 access_denied with the AS\'s description', asy
   assert.equal(r.status, 400, r.text);
   assert.equal(r.json.authorization_error, 'access_denied', r.text);
   assert.match(r.json.error, /The user refused to grant access/);
+  assert.match(r.headers.get('cache-control') ?? '', /no-store/);
   assert.equal(as.counters.authorization_code, exchanges);
   assert.notEqual((await conn('c_denied')).json?.status, 'connected');
 });
@@ -395,7 +435,7 @@ test('a state older than oauth.state_ttl: 400 expired', async () => {
     await sleep(Math.max(0, 1500 - (Date.now() - t0)));
     const r = await getManual(w2.url(`/oauth/callback${cb.search}`));
     assert.equal(r.status, 400, r.text);
-    assert.match(r.json.error, /expired/i);
+    assert.match(r.json.error, /expired_state/);
 
     // Control: within the TTL the same steps succeed.
     const c2 = await getManual(w2.url('/connect/idp?connection_id=c_soon'));
@@ -627,7 +667,8 @@ test('vault rotation keeps connections working; restart with [new, old], rotate,
   const r1 = await wharf.api('/vault/rotate', { method: 'POST' });
   assert.equal(r1.status, 200, r1.text);
   for (const k of ['master_key_id', 'data_key_id']) assert.equal(typeof r1.json[k], 'string', `${k}: ${r1.text}`);
-  for (const k of ['rewrapped', 'reencrypted']) assert.equal(typeof r1.json[k], 'number', `${k}: ${r1.text}`);
+  for (const k of ['data_keys', 'reencrypted']) assert.equal(typeof r1.json[k], 'number', `${k}: ${r1.text}`);
+  assert.ok(r1.json.data_keys >= 1 && r1.json.reencrypted >= 1, r1.text);
   assert.equal((await me('c_full')).status, 200, 'after rotation');
   assert.equal((await wharf.api('/connections/c_rot/refresh', { method: 'POST' })).status, 200);
 
@@ -640,6 +681,7 @@ test('vault rotation keeps connections working; restart with [new, old], rotate,
   const r2 = await wharf.api('/vault/rotate', { method: 'POST' });
   assert.equal(r2.status, 200, r2.text);
   assert.notEqual(r2.json.master_key_id, r1.json.master_key_id, 'the new master key is current');
+  assert.ok(r2.json.data_keys >= 1, r2.text);
 
   await wharf.stop();
   await wharf.restart({ config: wharfConfig({ key: newKey }) });

@@ -23,15 +23,19 @@
 //   GET /oauth/callback (no admin token) → 200 {"connection_id","status":"connected"}; state never
 //     issued/reused/expired → 400; AS error → 400 {authorization_error: "access_denied", error
 //     containing the AS's description}; exchange refused → 400 {authorization_error:
-//     "invalid_grant"}; AS unreachable → 502.
+//     "invalid_grant"}; AS unreachable → 502. Failures carry `Cache-Control: no-store`, and the
+//     state ones say `unknown_state` / `expired_state`.
 //   /api/v1/connections[/{id}] (admin): {id, provider, type, status, scopes, expires_at,
-//     last_refresh_at, last_error, created_at, updated_at}, never a secret; POST (API-key
-//     connection) → 201; POST {id}/refresh → 200 + the connection; POST {id}/test → 200 {"ok"};
+//     last_refresh_at, last_error, created_at, updated_at}, never a secret; POST {id, provider,
+//     api_key} (API-key connection) → 201; POST {id, provider: <client>} → 201 a `pending` OAuth
+//     connection with `connect_url`; POST {id}/refresh → 200 + the connection; POST {id}/test
+//     [{provider, path: "/..."}] → 200 {"ok"};
 //     DELETE {id} → revokes the refresh token at the AS, 200 {"id","status":"revoked",
 //     "revoked_at_provider":true}; AS unreachable → 502 and nothing deleted, unless ?force=true.
 //   /api/v1/providers/{p}/proxy/... with `Wharf-Connection: ID` (not forwarded): `Authorization:
 //     Bearer <access token>`, refresh before expiry (one refresh in flight per connection, other
-//     callers wait), on a 401 one refresh and one retry.
+//     callers wait), on a 401 one refresh and one retry; an unknown or pending connection → 502
+//     with kind "credentials".
 //   POST /api/v1/vault/rotate → {master_key_id, data_key_id, data_keys, reencrypted} (docs/admin-api.md;
 //     the issue said `rewrapped` for data_keys)
 //   A database holding vault data and a config without vault.master_key: exit non-zero, one

@@ -2,12 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/beast/http/field.hpp>
-
-#include "core/crypto.h"
-#include "core/encoding.h"
-
 #include <set>
 
+#include "core/crypto.h"
 #include "core/encoding.h"
 #include "simulator_driver.h"
 
@@ -405,21 +402,23 @@ TEST_F(ProvidersTest, OAuthServerRunsTheCodeFlowWithPkceRotationAndRevocation) {
   const std::string verifier(64, 'v');
   const std::string challenge = encoding::base64url_encode(crypto::sha256(verifier));
   const std::string redirect = "http://127.0.0.1:8080/oauth/callback";
-  auto authorize = d_.send(Verb::get, "/oauth/authorize?response_type=code&client_id=wharf"
-                                      "&redirect_uri=" + encoding::form_urlencode(redirect) +
-                                      "&state=st1&scope=read&code_challenge_method=S256"
-                                      "&code_challenge=" + challenge);
+  auto authorize = d_.send(Verb::get,
+                           "/oauth/authorize?response_type=code&client_id=wharf"
+                           "&redirect_uri=" +
+                               encoding::form_urlencode(redirect) +
+                               "&state=st1&scope=read&code_challenge_method=S256"
+                               "&code_challenge=" +
+                               challenge);
   ASSERT_EQ(authorize.result(), Status::found);
   std::string location(authorize[boost::beast::http::field::location]);
   ASSERT_TRUE(location.starts_with(redirect + "?code=mock_code_")) << location;
   EXPECT_TRUE(location.ends_with("&state=st1")) << location;
-  const std::string code = location.substr(location.find("code=") + 5,
-                                           location.find('&') - location.find("code=") - 5);
+  const std::string code =
+      location.substr(location.find("code=") + 5, location.find('&') - location.find("code=") - 5);
   const auto basic = std::pair<std::string, std::string>{
       "Authorization", "Basic " + encoding::base64_encode("wharf:secret")};
   auto exchange = [&](const std::string& form) {
-    return d_.send(Verb::post, "/oauth/token", form, "application/x-www-form-urlencoded",
-                   {basic});
+    return d_.send(Verb::post, "/oauth/token", form, "application/x-www-form-urlencoded", {basic});
   };
   const std::string code_form = "grant_type=authorization_code&code=" + code +
                                 "&redirect_uri=" + encoding::form_urlencode(redirect);
@@ -431,13 +430,14 @@ TEST_F(ProvidersTest, OAuthServerRunsTheCodeFlowWithPkceRotationAndRevocation) {
             "invalid_grant");
 
   // A fresh flow, exchanged properly.
-  authorize = d_.send(Verb::get, "/oauth/authorize?response_type=code&client_id=wharf"
-                                 "&redirect_uri=" + encoding::form_urlencode(redirect) +
-                                 "&state=st2&code_challenge_method=S256&code_challenge=" +
-                                 challenge);
+  authorize = d_.send(Verb::get,
+                      "/oauth/authorize?response_type=code&client_id=wharf"
+                      "&redirect_uri=" +
+                          encoding::form_urlencode(redirect) +
+                          "&state=st2&code_challenge_method=S256&code_challenge=" + challenge);
   location = std::string(authorize[boost::beast::http::field::location]);
-  const std::string code2 = location.substr(location.find("code=") + 5,
-                                            location.find('&') - location.find("code=") - 5);
+  const std::string code2 =
+      location.substr(location.find("code=") + 5, location.find('&') - location.find("code=") - 5);
   auto tokens = exchange("grant_type=authorization_code&code=" + code2 + "&redirect_uri=" +
                          encoding::form_urlencode(redirect) + "&code_verifier=" + verifier);
   ASSERT_EQ(tokens.result(), Status::ok);
@@ -476,14 +476,16 @@ TEST_F(ProvidersTest, OAuthServerRunsTheCodeFlowWithPkceRotationAndRevocation) {
 }
 
 TEST_F(ProvidersTest, OAuthServerRefusesAuthorizationsWithoutPkceAndCanDeny) {
-  auto no_pkce = d_.send(Verb::get, "/oauth/authorize?response_type=code&client_id=w"
-                                    "&redirect_uri=http://127.0.0.1/cb&state=s");
+  auto no_pkce = d_.send(Verb::get,
+                         "/oauth/authorize?response_type=code&client_id=w"
+                         "&redirect_uri=http://127.0.0.1/cb&state=s");
   ASSERT_EQ(no_pkce.result(), Status::found);
   EXPECT_NE(std::string(no_pkce[boost::beast::http::field::location]).find("error=invalid_request"),
             std::string::npos);
-  auto denied = d_.send(Verb::get, "/oauth/authorize?response_type=code&client_id=w"
-                                   "&redirect_uri=http://127.0.0.1/cb&state=s&mock_deny=1"
-                                   "&code_challenge_method=S256&code_challenge=abc");
+  auto denied = d_.send(Verb::get,
+                        "/oauth/authorize?response_type=code&client_id=w"
+                        "&redirect_uri=http://127.0.0.1/cb&state=s&mock_deny=1"
+                        "&code_challenge_method=S256&code_challenge=abc");
   const std::string location(denied[boost::beast::http::field::location]);
   EXPECT_NE(location.find("error=access_denied"), std::string::npos) << location;
   EXPECT_NE(location.find("state=s"), std::string::npos) << location;

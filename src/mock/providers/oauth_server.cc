@@ -102,8 +102,8 @@ class OAuthServer final : public Provider {
                        {"error_description", "PKCE with code_challenge_method=S256 is required"}});
     }
     if (param_or_empty(req.query, "mock_deny") == "1") {
-      return redirect({{"error", "access_denied"},
-                       {"error_description", "The user denied the request"}});
+      return redirect(
+          {{"error", "access_denied"}, {"error_description", "The user denied the request"}});
     }
     PendingCode pending{client_id,
                         redirect_uri,
@@ -138,18 +138,20 @@ class OAuthServer final : public Provider {
     std::string refresh = ids_.next("mock_rt_", 32);
     access_.emplace(access, AccessToken{grant_id, now_ms + grant.expires_in_s * 1000});
     refresh_.emplace(refresh, grant_id);
-    http::Response res = http::json_response(Status::ok, json::object{{"access_token", access},
-                                                                      {"token_type", "Bearer"},
-                                                                      {"expires_in", grant.expires_in_s},
-                                                                      {"refresh_token", refresh},
-                                                                      {"scope", grant.scope}});
+    http::Response res =
+        http::json_response(Status::ok, json::object{{"access_token", access},
+                                                     {"token_type", "Bearer"},
+                                                     {"expires_in", grant.expires_in_s},
+                                                     {"refresh_token", refresh},
+                                                     {"scope", grant.scope}});
     res.set(boost::beast::http::field::cache_control, "no-store");
     return res;
   }
 
   http::Response token(const ProviderRequest& req) {
     auto form = form_body(req.http);
-    if (!form) return oauth_error(Status::bad_request, "invalid_request", "a form body is required");
+    if (!form)
+      return oauth_error(Status::bad_request, "invalid_request", "a form body is required");
     const std::string client_id = client_of(req, *form);
     if (client_id.empty()) {
       return oauth_error(Status::unauthorized, "invalid_client", "client authentication failed");

@@ -594,6 +594,21 @@ asio::awaitable<Result<std::string>> ConnectionService::refresh_locked(const std
   co_return result;
 }
 
+Result<ConnectionService::Opened> ConnectionService::read_tokens(const std::string& id,
+                                                                 bool strict) {
+  auto got = store_.get(id);
+  if (!got) return got.error();
+  if (!*got) return make_error(Errc::kNotFound, "no connection '" + id + "'");
+  Opened o{std::move(**got), {}, {}};
+  auto access = open(o.record.access_token, id, kAccessToken);
+  auto refresh = open(o.record.refresh_token, id, kRefreshToken);
+  if (strict && !access) return access.error();
+  if (strict && !refresh) return refresh.error();
+  if (access) o.access = std::move(*access);
+  if (refresh) o.refresh = std::move(*refresh);
+  return o;
+}
+
 void ConnectionService::record_refresh_failure(const std::string& id, const std::string& message,
                                                bool final) {
   refreshes_failed_.inc();
@@ -614,30 +629,17 @@ void ConnectionService::record_refresh_failure(const std::string& id, const std:
 
 asio::awaitable<Result<std::string>> ConnectionService::refresh_once(const std::string& id,
                                                                      const std::string& stale) {
-  struct Current {
-    store::ConnectionRecord record;
-    std::string access;
-    std::string refresh;
-  };
   // The latest row: another node may have refreshed while this one waited for the lock.
-  auto read = [this, id]() -> Result<Current> {
-    auto got = store_.get(id);
-    if (!got) return got.error();
-    if (!*got) return make_error(Errc::kNotFound, "no connection '" + id + "'");
-    Current c{std::move(**got), {}, {}};
-    if (c.record.type != "oauth") {
+  auto read = [this, id]() -> Result<Opened> {
+    auto c = read_tokens(id, /*strict=*/true);
+    if (!c) return c;
+    if (c->record.type != "oauth") {
       return make_error(Errc::kFailedPrecondition,
                         "connection '" + id + "' holds an API key, which cannot be refreshed");
     }
-    if (c.record.status == "pending" || c.record.status == "revoked") {
-      return unusable(id, c.record.status, c.record.last_error);
+    if (c->record.status == "pending" || c->record.status == "revoked") {
+      return unusable(id, c->record.status, c->record.last_error);
     }
-    auto access = open(c.record.access_token, id, kAccessToken);
-    if (!access) return access.error();
-    auto refresh = open(c.record.refresh_token, id, kRefreshToken);
-    if (!refresh) return refresh.error();
-    c.access = std::move(*access);
-    c.refresh = std::move(*refresh);
     return c;
   };
   auto current = co_await http::offload(blocking_, std::move(read));
@@ -744,25 +746,8 @@ asio::awaitable<Result<std::string>> ConnectionService::refresh_once(const std::
 
 asio::awaitable<Result<DisconnectOutcome>> ConnectionService::disconnect(const std::string& id,
                                                                          bool force) {
-  struct Held {
-    store::ConnectionRecord record;
-    std::string access;
-    std::string refresh;
-  };
-  auto read = [this, id]() -> Result<Held> {
-    auto got = store_.get(id);
-    if (!got) return got.error();
-    if (!*got) return make_error(Errc::kNotFound, "no connection '" + id + "'");
-    Held h{std::move(**got), {}, {}};
-    if (h.record.type == "oauth") {
-      auto access = open(h.record.access_token, id, kAccessToken);
-      auto refresh = open(h.record.refresh_token, id, kRefreshToken);
-      // A secret that no longer opens is deleted all the same; it cannot be revoked.
-      if (access) h.access = std::move(*access);
-      if (refresh) h.refresh = std::move(*refresh);
-    }
-    return h;
-  };
+  // A secret that no longer opens is deleted all the same; it cannot be revoked.
+  auto read = [this, id] { return read_tokens(id, /*strict=*/false); };
   auto held = co_await http::offload(blocking_, std::move(read));
   if (!held) co_return held.error();
   DisconnectOutcome outcome;

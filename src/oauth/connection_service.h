@@ -165,7 +165,12 @@ class ConnectionService final : public outbound::ConnectionCredentials {
   void close();
 
  private:
-  struct Live;    // a connection's secret in memory
+  struct Live;     // a connection's secret in memory
+  struct Opened {  // a row with its OAuth tokens opened
+    store::ConnectionRecord record;
+    std::string access;
+    std::string refresh;
+  };
   struct Flight;  // a refresh in progress and its waiters
 
   // The live secret of `id`, from memory or the store.
@@ -179,6 +184,9 @@ class ConnectionService final : public outbound::ConnectionCredentials {
                                                              const std::string& stale);
   boost::asio::awaitable<Result<std::string>> refresh_once(const std::string& id,
                                                            const std::string& stale);
+  // The row `id` with its tokens opened (empty when it has none). `strict`: a token that does
+  // not open is an error; otherwise it is left empty. Blocking.
+  Result<Opened> read_tokens(const std::string& id, bool strict);
   // Counts a failed refresh on the stored row (error status past the limit or when final).
   void record_refresh_failure(const std::string& id, const std::string& message, bool final);
   // Writes `change` applied to the latest row, retrying when a concurrent write won the

@@ -12,6 +12,7 @@
 //   GET  /connections, /connections/{id}   connections and their status (never a secret)
 //   POST /connections                      an API-key connection, or a pending OAuth one
 //   POST /connections/{id}/refresh, /test  refresh an OAuth token now; test the credentials
+//   POST /connections/{id}/connect         a new connect link (to connect the account again)
 //   DELETE /connections/{id}               revoke at the provider (RFC 7009), delete secrets
 //   POST /vault/rotate                     rewrap data keys, new data key, re-encrypt secrets
 // and, without the admin token (a user's browser visits them), connect() and oauth_callback():
@@ -109,6 +110,7 @@ class AdminApi {
   boost::asio::awaitable<http::Response> get_connection(std::string_view id);
   boost::asio::awaitable<http::Response> create_connection(std::string_view body);
   boost::asio::awaitable<http::Response> refresh_connection(std::string_view id);
+  boost::asio::awaitable<http::Response> connect_link(std::string_view id);
   boost::asio::awaitable<http::Response> test_connection(std::string_view id,
                                                          std::string_view body);
   boost::asio::awaitable<http::Response> delete_connection(std::string_view id,

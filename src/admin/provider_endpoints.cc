@@ -281,16 +281,22 @@ boost::asio::awaitable<http::Response> AdminApi::run_action(http::Request& req,
   }
   std::string connection;
   if (auto c = req.find(kConnectionHeader); c != req.end()) connection = std::string(c->value());
+  // What the provider's own words must not show: its configured keys, and the connection's.
+  std::vector<std::string> secrets = client->config().credentials.secret_values();
+  if (!connection.empty() && connections_) {
+    const outbound::ConnectionRequest request{client->config().name, connection,
+                                              &client->config().credentials};
+    Result<std::string> secret = co_await connections_->secret(request);
+    if (secret) secrets.push_back(std::move(*secret));
+  }
   RequestCaller caller(*client, std::move(idempotency_key), std::move(connection));
   const json::value* stream = input.as_object().if_contains("stream");
   if (a->streams && stream && stream->is_bool() && stream->as_bool() && req.stream) {
-    const std::vector<std::string> secrets = client->config().credentials.secret_values();
     co_return co_await stream_action(req, caller, *a, input.as_object(), secrets);
   }
   providers::ActionResult result = co_await a->run(caller, input.as_object(), nullptr);
   if (!result) {
-    co_return action_error_response(provider, result.error(),
-                                    client->config().credentials.secret_values());
+    co_return action_error_response(provider, result.error(), secrets);
   }
   co_return http::json_response(http::Status::ok, *result);
 }

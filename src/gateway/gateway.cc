@@ -160,6 +160,8 @@ int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers, Appli
     oauth::ConnectionServiceOptions options;
     options.refresh_margin = config.oauth.refresh_margin;
     options.max_refresh_failures = config.oauth.max_refresh_failures;
+    options.connect_token_ttl = config.oauth.connect_token_ttl;
+    options.require_connect_token = config.oauth.require_connect_token;
     options.http.ca_file = config.oauth.ca_file;
     connections = std::make_unique<oauth::ConnectionService>(
         std::move(config.oauth.clients), store->connections(), *vault, oauth_states, refresh_lock,

@@ -334,6 +334,28 @@ test('a pending connection made through the admin API: its connect_url completes
   assert.equal(u.json.kind, 'credentials', u.text);
 });
 
+test('an existing connection is connected again only through its connect link (no takeover)', async () => {
+  await connectFully('c_owned');
+  const grab = await connect('idp', 'c_owned');
+  assert.equal(grab.status, 401, `a stranger's /connect: ${grab.status} ${grab.text}`);
+  assert.equal(typeof grab.json?.error, 'string');
+  const forged = await getManual(`${wharf.baseUrl}/connect/idp?connection_id=c_owned&connect_token=guess`);
+  assert.equal(forged.status, 401, forged.text);
+
+  const link = await wharf.api('/connections/c_owned/connect', { method: 'POST' });
+  assert.equal(link.status, 200, link.text);
+  assert.match(link.json.connect_url, /^\/connect\/idp\?connection_id=c_owned&connect_token=[A-Za-z0-9_-]{43}$/);
+  assertTime(link.json.connect_url_expires_at, 'connect_url_expires_at');
+  const again = await getManual(new URL(link.json.connect_url, wharf.baseUrl).toString());
+  assert.equal(again.status, 302, again.text);
+  const r = await getManual(await loginAt(as, again.location));
+  assert.equal(r.status, 200, r.text);
+  // The link served once: the next reconnect needs a new one.
+  const reused = await getManual(new URL(link.json.connect_url, wharf.baseUrl).toString());
+  assert.equal(reused.status, 401, reused.text);
+  assert.equal((await me('c_owned')).status, 200);
+});
+
 // ---- the callback's refusals --------------------------------------------------------------------
 
 test('a state wharf never issued, or none: 400', async () => {

@@ -502,7 +502,8 @@ Result<std::shared_ptr<const ConnectionService::Live>> ConnectionService::load_b
   live->last_error = r.last_error;
   live->expires_at_ms = r.expires_at_ms;
   live->has_refresh = !r.refresh_token.empty();
-  live->issued_at_ms = r.last_refresh_ms.value_or(r.updated_ms);
+  // When the tokens were issued: the last refresh, else (first tokens) no later than creation.
+  live->issued_at_ms = r.last_refresh_ms.value_or(r.created_ms);
   live->loaded_at = std::chrono::steady_clock::now();
   if (r.status == "connected") {
     const bool oauth = r.type == "oauth";

@@ -57,6 +57,7 @@ class AuthServer {
   std::string valid_refresh = "rt-1";
   int codes_exchanged = 0;
   int refreshes = 0;
+  int refresh_attempts = 0;
   int access_counter = 0;
   std::string fail_refresh_with;  // "invalid_grant", "503", or empty
   int revocation_status = 200;
@@ -93,6 +94,7 @@ class AuthServer {
       co_return tokens();
     }
     if (grant == "refresh_token") {
+      ++refresh_attempts;
       if (fail_refresh_with == "503") {
         co_return http::json_response(http::Status::service_unavailable, {{"x", 1}});
       }
@@ -400,6 +402,36 @@ TEST_F(ConnectionServiceTest, RepeatedRefreshFailuresPutTheConnectionInError) {
   EXPECT_EQ(revived->status, "connected");
   EXPECT_EQ(revived->refresh_failures, 0);
   EXPECT_TRUE(secret("alice"));
+}
+
+TEST_F(ConnectionServiceTest, AFailedRefreshKeepsTheValidTokenAndWaitsBeforeTryingAgain) {
+  connect("alice");
+  {
+    std::lock_guard lock(auth_.mu);
+    auth_.fail_refresh_with = "503";
+  }
+  clock_.advance_ms(3'600'000 - 30'000);  // within the margin, still valid
+  auto first = secret("alice");
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(*first, "at-0");
+  EXPECT_EQ(auth_.refresh_attempts, 1);
+  for (int i = 0; i < 5; ++i) {
+    auto again = secret("alice");
+    ASSERT_TRUE(again);
+    EXPECT_EQ(*again, "at-0");
+  }
+  EXPECT_EQ(auth_.refresh_attempts, 1) << "no retry during the backoff";
+  EXPECT_EQ(store_->connections().get("alice").value()->refresh_failures, 1);
+  {
+    std::lock_guard lock(auth_.mu);
+    auth_.fail_refresh_with.clear();
+  }
+  clock_.advance_ms(10'000);
+  auto later = secret("alice");
+  ASSERT_TRUE(later);
+  EXPECT_EQ(*later, "at-1");
+  EXPECT_EQ(auth_.refresh_attempts, 2);
+  EXPECT_EQ(store_->connections().get("alice").value()->refresh_failures, 0);
 }
 
 TEST_F(ConnectionServiceTest, InvalidGrantPutsTheConnectionInErrorAtOnce) {

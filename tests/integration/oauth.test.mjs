@@ -104,6 +104,8 @@ function wharfConfig({ key = masterKey, stateTtl, oauthOn = true, vaultOn = true
         base_url: `${mock.baseUrl}/v1`,
         credentials: { type: 'api_key', in: 'header', name: 'X-Api-Key', value: configuredKey },
       },
+      // Every call names a connection: there is no configured key.
+      users_sendgrid: { kind: 'sendgrid', base_url: `${mock.baseUrl}/v3`, credentials: { type: 'bearer' } },
     };
   } else {
     cfg.providers = {
@@ -180,6 +182,9 @@ function assertTime(v, what) {
   assert.ok(!Number.isNaN(Date.parse(v)), what);
 }
 
+// Secrets made by single tests, checked at rest too.
+const secretsSeen = [];
+
 // Every secret that must never be stored or logged in plaintext.
 function allSecrets() {
   const s = [];
@@ -189,6 +194,7 @@ function allSecrets() {
     s.push(['client secret', server.clientSecret]);
   }
   s.push(['API key', apiKey]);
+  s.push(...secretsSeen);
   return s;
 }
 
@@ -658,6 +664,37 @@ test('an API-key connection: created, used at the provider, never shown back', a
   assert.notEqual((await proxy('keyed_api', 'mixed_people/search', 'no_such_conn', { method: 'POST', body })).status, 200);
   // An OAuth connection of client idp cannot serve the API-key provider, nor k1 an OAuth one.
   assert.notEqual((await me('k1')).status, 200);
+});
+
+test("a provider's message quoting a connection's key reaches the caller redacted", async () => {
+  const userKey = 'SG.' + crypto.randomBytes(18).toString('base64url');
+  const made = await wharf.api('/connections', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id: 'sg_user', provider: 'users_sendgrid', api_key: userKey }),
+  });
+  assert.equal(made.status, 201, made.text);
+  const mail = JSON.stringify({ from: 'a@b.example', to: 'c@d.example', subject: 's', html: 'h' });
+  const send = (headers) => wharf.api('/providers/users_sendgrid/actions/mail_send', {
+    method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: mail,
+  });
+  const ok = await send({ 'wharf-connection': 'sg_user' });
+  assert.equal(ok.status, 200, ok.text);
+  const seen = await mock.requests('POST /v3/mail/send');
+  assert.equal(seen.at(-1).headers.authorization, `Bearer ${userKey}`);
+
+  await mock.addFault({ route: 'POST /v3/mail/send', status: 401, times: 1,
+    body: JSON.stringify({ errors: [{ message: `bad key ${userKey}`, field: null }] }) });
+  const r = await send({ 'wharf-connection': 'sg_user' });
+  assert.equal(r.status, 502, r.text);
+  assert.equal(r.json.kind, 'rejected', r.text);
+  assert.ok(!r.text.includes(userKey), r.text);
+  assert.match(r.json.error, /bad key REDACTED/);
+  // Without a connection there is no key at all: the call is refused before the provider.
+  const none = await send({});
+  assert.equal(none.status, 502, none.text);
+  assert.equal(none.json.kind, 'credentials', none.text);
+  secretsSeen.push(['API key', userKey]);
 });
 
 // ---- at rest ------------------------------------------------------------------------------------

@@ -21,6 +21,26 @@ void OutreachApplication::configure(const ConfigNode& section) {
 
 void OutreachApplication::start(const dispatch::AppServices& services) {
   context_.metrics.bind(services.metrics);
+  OutboxSenderOptions options;
+  options.signal = &context_.outbox;
+  sender_ = std::make_unique<OutboxSender>(services.store, services.providers, services.metrics,
+                                           services.clock, std::move(options));
+  sender_->start(services.executor);
+  api_ =
+      std::make_unique<OutreachApi>(context_, services.store, services.providers, services.clock);
+}
+
+dispatch::AdminRoutes OutreachApplication::admin_routes() {
+  if (!api_) return {};
+  return [api = api_.get()](http::Request& req, std::string_view path,
+                            std::string_view query) -> boost::asio::awaitable<http::Response> {
+    http::Response r = co_await api->handle(req, path, query);
+    co_return r;
+  };
+}
+
+void OutreachApplication::stop() {
+  if (sender_) sender_->stop();
 }
 
 std::unique_ptr<dispatch::Application> make_application() {

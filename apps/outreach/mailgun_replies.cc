@@ -164,7 +164,7 @@ Result<void> MailgunRepliesHandler::handle(const store::StoredEvent& event,
   auto q = enqueue(txn,
                    notification(context_.settings, event.id + ":reply", user_email,
                                 "Reply received!", who + " at " + company + " replied"),
-                   at);
+                   at, context_.outbox);
   if (!q) return q.error();
   return {};
 }

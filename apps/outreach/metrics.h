@@ -1,7 +1,7 @@
 // The outreach application's counters (docs/outreach.md, "Metrics"): events that matched no
-// record, and events skipped because a newer one was already applied. Counted once bound to the
-// gateway's registry (Application::start); before that, and in tests that do not bind, they are
-// kept only in log lines. Thread-safe.
+// record, events skipped because a newer one was already applied, and the API's sends. Counted once
+// bound to the gateway's registry (Application::start); before that, and in tests that do not bind,
+// they are kept only in log lines. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -32,6 +32,16 @@ class Metrics {
       r->counter("wharf_outreach_stale_events_total",
                  "Outreach events skipped because a newer one was already applied",
                  {{"source", std::string(source)}})
+          .inc();
+    }
+  }
+  // wharf_outreach_sends_total{outcome}: outreach sends through the API: `sent`, `failed` (the
+  // provider call failed; the credit was given back), or the refusal's reason (`no_credits`,
+  // `contact_opted_out`, ...).
+  void send_outcome(std::string_view outcome) const {
+    if (auto* r = registry_.load()) {
+      r->counter("wharf_outreach_sends_total", "Outreach sends through the API, by outcome",
+                 {{"outcome", std::string(outcome)}})
           .inc();
     }
   }

@@ -4,12 +4,14 @@
 
 namespace wharf::outreach {
 
-Result<bool> enqueue(store::Transaction& txn, const OutboxMessage& m, std::int64_t now_ms) {
+Result<bool> enqueue(store::Transaction& txn, const OutboxMessage& m, std::int64_t now_ms,
+                     const OutboxSignal& signal) {
   auto changed = txn.execute(
       "INSERT INTO outreach_outbox(dedup_key, provider, action, payload, next_attempt_at, "
       "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT(dedup_key) DO NOTHING",
       {m.dedup_key, m.provider, m.action, boost::json::serialize(m.input), now_ms});
   if (!changed) return changed.error();
+  if (*changed > 0) signal.notify();
   return *changed > 0;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "outreach/context.h"
 #include "outreach/settings.h"
 #include "store/transaction.h"
 
@@ -23,9 +24,11 @@ struct OutboxMessage {
   boost::json::object input;
 };
 
-// Records `message`, due at `now_ms`. True when recorded; false when a message with the same
-// dedup_key already was (nothing changes). Errors are the transaction's.
-Result<bool> enqueue(store::Transaction& txn, const OutboxMessage& message, std::int64_t now_ms);
+// Records `message`, due at `now_ms`, and notifies `signal` (the sender looks at once). True
+// when recorded; false when a message with the same dedup_key already was (nothing changes).
+// Errors are the transaction's.
+Result<bool> enqueue(store::Transaction& txn, const OutboxMessage& message, std::int64_t now_ms,
+                     const OutboxSignal& signal);
 
 // A Slack message to `channel` through settings.alert_provider.
 OutboxMessage slack_alert(const Settings& settings, std::string dedup_key, std::string text);

@@ -118,6 +118,15 @@ CREATE TABLE outreach_outbox (
 CREATE INDEX outreach_outbox_due ON outreach_outbox(next_attempt_at)
   WHERE status NOT IN ('sent', 'dead');
 )sql"});
+  // The outbox sender's lease token (outbox_sender.h): a claim bumps it, and an outcome is
+  // recorded only under the lease it was claimed with.
+  s.migrations.push_back({2, R"sql(
+ALTER TABLE outreach_outbox ADD COLUMN lease INTEGER NOT NULL DEFAULT 0;
+)sql"});
+  // The text the API sends (POST /api/v1/outreach/outreach/{id}/send).
+  s.migrations.push_back({3, R"sql(
+ALTER TABLE outreach ADD COLUMN body TEXT NOT NULL DEFAULT '';
+)sql"});
   return s;
 }
 

@@ -146,7 +146,7 @@ Result<void> spam_reported(store::Transaction& txn, const Context& ctx,
       enqueue(txn,
               slack_alert(ctx.settings, event.id + ":spam_alert",
                           "\xF0\x9F\x9A\xA8 Spam report for outreach " + o.id + ". User: " + email),
-              event.received_at_ms);
+              event.received_at_ms, ctx.outbox);
   if (!queued) return queued.error();
   return {};
 }

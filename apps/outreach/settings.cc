@@ -31,10 +31,11 @@ Settings read_settings(const ConfigNode& n) {
   Settings s;
   if (!n.present()) return with_defaults(std::move(s));
   if (!n.is_map()) {
-    n.error("expected a map (stripe_prices, credits, alerts, email, notifier)");
+    n.error("expected a map (stripe_prices, credits, alerts, email, notifier, drafts)");
     return with_defaults(std::move(s));
   }
-  n.allow_only_keys({"stripe_prices", "credits", "alerts", "email", "notifier"});
+  n.allow_only_keys({"stripe_prices", "credits", "alerts", "email", "notifier", "drafts",
+                     "enrichment", "billing"});
   if (auto prices = n["stripe_prices"]; prices.present()) {
     if (!prices.is_map()) prices.error("expected a map of price id: pro | teams");
     for (auto& [price, tier] : prices.entries()) {
@@ -67,6 +68,21 @@ Settings read_settings(const ConfigNode& n) {
     if (s.notifier == Settings::Notifier::kSlack && s.notifier_channel.empty()) {
       notifier["channel"].error("a slack notifier needs a channel");
     }
+  }
+  if (auto drafts = n["drafts"]; drafts.present()) {
+    drafts.allow_only_keys({"provider", "model", "max_tokens"});
+    s.draft_provider = drafts["provider"].str_or(s.draft_provider);
+    s.draft_model = drafts["model"].str_or(s.draft_model);
+    s.draft_max_tokens = drafts["max_tokens"].int_or(s.draft_max_tokens, 1, 100'000);
+  }
+  if (auto e = n["enrichment"]; e.present()) {
+    e.allow_only_keys({"search_provider", "verify_provider"});
+    s.search_provider = e["search_provider"].str_or(s.search_provider);
+    s.verify_provider = e["verify_provider"].str_or(s.verify_provider);
+  }
+  if (auto b = n["billing"]; b.present()) {
+    b.allow_only_keys({"provider"});
+    s.billing_provider = b["provider"].str_or(s.billing_provider);
   }
   return with_defaults(std::move(s));
 }

@@ -36,6 +36,15 @@ struct Settings {
   Notifier notifier = Notifier::kEmail;
   std::string notifier_provider;  // empty: email_provider or alert_provider, by kind
   std::string notifier_channel;   // kSlack only
+  // Drafts (POST /api/v1/outreach/drafts): the Anthropic provider, model and answer length.
+  std::string draft_provider = "anthropic";
+  std::string draft_model = "claude-3-5-sonnet-20241022";
+  std::int64_t draft_max_tokens = 500;
+  // Contact search and enrichment: Apollo finds people, NeverBounce verifies their addresses.
+  std::string search_provider = "apollo";
+  std::string verify_provider = "neverbounce";
+  // Subscriptions (POST /api/v1/outreach/users/{id}/subscription).
+  std::string billing_provider = "stripe";
 
   // The tier of `price_id`, or nullopt when it is not configured.
   std::optional<std::string> tier_of_price(std::string_view price_id) const;

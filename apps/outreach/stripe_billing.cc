@@ -107,7 +107,7 @@ Result<void> StripeBillingHandler::handle(const store::StoredEvent& event,
         email(settings, event.id + ":welcome", user.email, "Welcome to RoleFerry " + plan + "!",
               "Your RoleFerry " + plan + " plan is active: " +
                   std::to_string(settings.credits_of(*tier)) + " credits are ready."),
-        now);
+        now, context_.outbox);
     if (!q) return q.error();
     return {};
   }
@@ -144,7 +144,7 @@ Result<void> StripeBillingHandler::handle(const store::StoredEvent& event,
               notification(settings, event.id + ":payment_failed", user.email, "Payment failed",
                            "We could not charge your card for RoleFerry. Please update "
                            "your payment method to keep your plan."),
-              now);
+              now, context_.outbox);
   if (!q) return q.error();
   return {};
 }

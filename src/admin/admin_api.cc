@@ -1,5 +1,6 @@
 #include "admin/admin_api.h"
 
+#include <algorithm>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 
@@ -39,6 +40,34 @@ bool AdminApi::authorized(const http::Request& req) const {
   bool ok = false;
   for (const auto& t : token_digests_) ok |= crypto::constant_time_equal(presented, t);
   return ok;
+}
+
+namespace {
+
+// The first path segments of the API's own endpoints: no mount may take them.
+constexpr std::string_view kOwnSegments[] = {
+    "events", "dlq", "destinations", "integrations", "providers", "connections", "vault"};
+
+}  // namespace
+
+Result<void> AdminApi::mount(std::string name, Routes routes) {
+  const bool valid = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+  if (!valid)
+    return make_error(Errc::kInvalidArgument, "admin mount `" + name + "`: use [a-z0-9_]+");
+  for (std::string_view own : kOwnSegments) {
+    if (name == own) {
+      return make_error(Errc::kInvalidArgument,
+                        "admin mount `" + name + "`: the admin API uses /api/v1/" + name);
+    }
+  }
+  if (!routes) return make_error(Errc::kInvalidArgument, "admin mount `" + name + "`: no routes");
+  if (mounts_.contains(name)) {
+    return make_error(Errc::kInvalidArgument, "admin mount `" + name + "`: already mounted");
+  }
+  mounts_.emplace(std::move(name), std::move(routes));
+  return {};
 }
 
 boost::asio::awaitable<http::Response> AdminApi::handle(http::Request& req, std::string_view path,
@@ -84,6 +113,13 @@ std::vector<std::string_view> segments(std::string_view path) {
 boost::asio::awaitable<http::Response> AdminApi::route(http::Request& req, std::string_view path,
                                                        std::string_view query) {
   auto seg = segments(path);
+  if (!seg.empty()) {
+    if (auto m = mounts_.find(seg[0]); m != mounts_.end()) {
+      std::string_view rest =
+          path.substr(static_cast<std::size_t>(seg[0].data() - path.data()) + seg[0].size());
+      co_return co_await m->second(req, rest, query);
+    }
+  }
   const bool get = req.method() == http::Verb::get || req.method() == http::Verb::head;
   const bool post = req.method() == http::Verb::post;
   if (seg.size() == 1 && seg[0] == "events") {

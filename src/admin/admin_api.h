@@ -15,6 +15,7 @@
 //   POST /connections/{id}/connect         a new connect link (to connect the account again)
 //   DELETE /connections/{id}               revoke at the provider (RFC 7009), delete secrets
 //   POST /vault/rotate                     rewrap data keys, new data key, re-encrypt secrets
+//   ANY  /{name}/...                       an application's own endpoints (mount())
 // and, without the admin token (a user's browser visits them), connect() and oauth_callback():
 //   GET /connect/{client}?connection_id=ID, GET /oauth/callback
 // Database reads run on the blocking pool, never on the I/O threads; writes go through the
@@ -24,6 +25,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -48,10 +51,6 @@ class Caller;
 class ProviderSet;
 }  // namespace wharf::outbound
 
-namespace wharf::providers {
-struct Action;
-}
-
 namespace wharf::oauth {
 class ConnectionService;
 }
@@ -68,6 +67,16 @@ class AdminApi {
            const observe::HealthTracker* health = nullptr,
            oauth::ConnectionService* connections = nullptr,
            const Clock& clock = SystemClock::instance());
+
+  // Endpoints served under /api/v1/<name> by someone else (an application,
+  // dispatch::AdminRoutes): called after the token check with the path after "/<name>" and the
+  // query string.
+  using Routes = std::function<boost::asio::awaitable<http::Response>(
+      http::Request& req, std::string_view path, std::string_view query)>;
+  // Serves `routes` under /api/v1/<name>. At start-up only, before requests arrive (not
+  // thread-safe). kInvalidArgument when `name` is not [a-z0-9_]+, is one of the API's own first
+  // segments (events, providers, ...) or is already mounted, or `routes` is empty.
+  Result<void> mount(std::string name, Routes routes);
 
   // `path` is the target's path after "/api/v1" (e.g. "/events/evt_..."), `query` its query.
   boost::asio::awaitable<http::Response> handle(http::Request& req, std::string_view path,
@@ -98,14 +107,6 @@ class AdminApi {
                                                std::string_view rest, std::string_view query);
   boost::asio::awaitable<http::Response> run_action(http::Request& req, std::string_view provider,
                                                     std::string_view action);
-  // A streaming action asked to stream (`secrets`: the provider's, redacted from its messages):
-  // relays the provider's answer to the caller as it arrives
-  // (text/event-stream, chunked); a failure before the first byte is an ordinary JSON error.
-  boost::asio::awaitable<http::Response> stream_action(http::Request& req, outbound::Caller& client,
-                                                       const providers::Action& action,
-                                                       const boost::json::object& input,
-                                                       const std::vector<std::string>& secrets);
-
   boost::asio::awaitable<http::Response> list_connections();
   boost::asio::awaitable<http::Response> get_connection(std::string_view id);
   boost::asio::awaitable<http::Response> create_connection(std::string_view body);
@@ -117,7 +118,8 @@ class AdminApi {
                                                            std::string_view query);
   boost::asio::awaitable<http::Response> rotate_vault();
 
-  std::vector<std::string> token_digests_;  // SHA-256 of each accepted token
+  std::vector<std::string> token_digests_;             // SHA-256 of each accepted token
+  std::map<std::string, Routes, std::less<>> mounts_;  // written at start-up only
   observe::Counter& unauthorized_;
   store::Store& store_;
   boost::asio::any_io_executor pool_;

@@ -207,6 +207,14 @@ int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers, Appli
   for (auto* app : apps) {
     app->start(dispatch::AppServices{*store, metrics, providers, ioc.get_executor(),
                                      SystemClock::instance()});
+    if (dispatch::AdminRoutes routes = app->admin_routes()) {
+      if (auto mounted = admin.mount(std::string(app->name()), std::move(routes)); !mounted) {
+        log::error("cannot start", {{"error", mounted.error().message}});
+        for (auto* started : apps) started->stop();
+        store->close();
+        return 1;
+      }
+    }
   }
   wake_target = &dispatcher;
   dispatcher.start();

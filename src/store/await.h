@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "core/home_executor.h"
+#include "store/store.h"
 
 namespace wharf::store {
 
@@ -32,6 +33,30 @@ boost::asio::awaitable<Result<T>> await_result(Start&& start) {
         st([done](Result<T> r) { (*done)(std::move(r)); });
       },
       asio::use_awaitable, std::forward<Start>(start));
+}
+
+// Runs `work(txn)` (returning Result<T>) through Store::transact and resumes the calling coroutine
+// on its executor with its value once committed; its error, or the commit's, otherwise. `work`
+// runs on the writer thread: it must not block, and must not touch what the coroutine does
+// meanwhile (the coroutine is suspended until the commit, so its locals are safe to capture).
+template <class T, class Work>
+boost::asio::awaitable<Result<T>> transact(Store& store, Work&& work) {
+  static_assert(!std::is_lvalue_reference_v<Work>, "pass the work with std::move");
+  auto slot = std::make_shared<Result<T>>(make_error(Errc::kInternal, "not run"));
+  auto start = [&store, slot, work = std::forward<Work>(work)](auto done) mutable {
+    store.transact(
+        [slot, work = std::move(work)](Transaction& txn) mutable -> Result<void> {
+          *slot = work(txn);
+          if (!*slot) return slot->error();
+          return {};
+        },
+        [slot, done = std::move(done)](Result<void> committed) mutable {
+          if (!committed) *slot = committed.error();  // the work's, the commit's, or closed
+          done(std::move(*slot));
+        });
+  };
+  Result<T> r = co_await await_result<T>(std::move(start));
+  co_return r;
 }
 
 }  // namespace wharf::store

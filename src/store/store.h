@@ -25,6 +25,7 @@
 #include "core/home_executor.h"
 #include "store/connections.h"
 #include "store/deliveries.h"
+#include "store/transaction.h"
 
 namespace wharf::observe {
 class Registry;
@@ -177,6 +178,16 @@ class Store {
   // Disables a target (a destination answered 410) or, with `reason` nullopt, enables it again.
   virtual void set_target_disabled(std::string target, std::optional<std::string> reason,
                                    std::int64_t now_ms, std::function<void(Result<void>)> done) = 0;
+  // Runs an application's own writes (its outbox, its API) in the writer's transaction, queued
+  // with ingest and the dispatch jobs and group-committed with them, in a savepoint of its own:
+  // when `work` returns an error (or throws), its statements are undone and `done` gets that
+  // error; otherwise `done` gets the commit's outcome (kUnavailable when it failed, and then
+  // nothing of `work` is kept). `work` runs on the writer thread and must not block; the
+  // Transaction is valid only during the call. `done` is called once, on the writer thread (it
+  // must not block either); kUnavailable at once after close().
+  virtual void transact(std::function<Result<void>(Transaction&)> work,
+                        std::function<void(Result<void>)> done) = 0;
+
   // Blocking reads.
   virtual Result<std::vector<TargetState>> disabled_targets() = 0;
   // Deliveries not done, by target and status (pending, processing, failed, dead).

@@ -57,6 +57,8 @@ class FakeStore final : public store::Store {
     return store::ReplaySelection{};
   }
   void replay(store::ReplaySelection, std::function<void(Result<store::ReplayResult>)>) override {}
+  void transact(std::function<Result<void>(store::Transaction&)>,
+                std::function<void(Result<void>)>) override {}
   void set_target_disabled(std::string, std::optional<std::string>, std::int64_t,
                            std::function<void(Result<void>)>) override {}
   Result<std::vector<store::TargetState>> disabled_targets() override { return {}; }

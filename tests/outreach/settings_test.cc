@@ -20,6 +20,35 @@ TEST(OutreachSettings, DefaultsFollowTheSeed) {
   EXPECT_FALSE(s.tier_of_price("price_pro"));
 }
 
+TEST(OutreachSettings, ReadsTheOutboundFlowsProviders) {
+  wharf::testing::YamlConfig d("{}");
+  auto defaults = read_settings(d.node()["outreach"]);
+  EXPECT_EQ(defaults.draft_provider, "anthropic");
+  EXPECT_EQ(defaults.draft_model, "claude-3-5-sonnet-20241022");
+  EXPECT_EQ(defaults.draft_max_tokens, 500);
+  EXPECT_EQ(defaults.search_provider, "apollo");
+  EXPECT_EQ(defaults.verify_provider, "neverbounce");
+  EXPECT_EQ(defaults.billing_provider, "stripe");
+  wharf::testing::YamlConfig c(R"(outreach:
+  drafts: { provider: claude, model: m1, max_tokens: 800 }
+  enrichment: { search_provider: apollo2, verify_provider: nb }
+  billing: { provider: stripe-live }
+)");
+  auto s = read_settings(c.node()["outreach"]);
+  ASSERT_TRUE(c.errors.empty()) << c.errors.messages()[0];
+  EXPECT_EQ(s.draft_provider, "claude");
+  EXPECT_EQ(s.draft_model, "m1");
+  EXPECT_EQ(s.draft_max_tokens, 800);
+  EXPECT_EQ(s.search_provider, "apollo2");
+  EXPECT_EQ(s.verify_provider, "nb");
+  EXPECT_EQ(s.billing_provider, "stripe-live");
+  wharf::testing::YamlConfig bad(R"(outreach:
+  drafts: { max_tokens: 0, colour: red }
+)");
+  read_settings(bad.node()["outreach"]);
+  EXPECT_EQ(bad.errors.messages().size(), 2u);
+}
+
 TEST(OutreachSettings, ReadsPricesCreditsAlertsEmailAndNotifier) {
   wharf::testing::YamlConfig c(R"(outreach:
   stripe_prices: { price_a: pro, price_b: teams }

@@ -265,6 +265,16 @@ class SqliteStore final : public Store {
                   std::move(done));
   }
 
+  void transact(std::function<Result<void>(Transaction&)> work,
+                std::function<void(Result<void>)> done) override {
+    enqueue<void>(
+        [this, work = std::move(work)](DeliveryWriter&) -> Result<void> {
+          SqliteTransaction txn(writer_db_, app_statements_);
+          return work(txn);
+        },
+        std::move(done));
+  }
+
   Result<std::vector<TargetState>> disabled_targets() override {
     return read_rows<TargetState>(
         "SELECT target, disabled_at, reason FROM disabled_targets ORDER BY target", {},
@@ -396,8 +406,9 @@ class SqliteStore final : public Store {
   }
 
  private:
-  // One queued write: a submission of events, or a job on the delivery queue (run in its own
-  // savepoint of the group transaction, then completed with the commit's outcome).
+  // One queued write: a submission of events, or a job (the delivery queue's, or an
+  // application's transact()), run in its own savepoint of the group transaction, then completed
+  // with the commit's outcome.
   struct Pending {
     std::vector<NewEvent> events;
     IngestHandler done;
@@ -417,7 +428,9 @@ class SqliteStore final : public Store {
       return {};
     };
     p.job_done = [slot, done = std::move(done)](Result<void> committed) mutable {
-      if (!committed && *slot) *slot = committed.error();
+      // `committed` is the job's own error when it failed, the commit's when that failed, and
+      // kUnavailable when the job never ran (the store was closed).
+      if (!committed) *slot = committed.error();
       std::move(done)(std::move(*slot));
     };
     {
@@ -577,7 +590,9 @@ class SqliteStore final : public Store {
     try {
       r = job(deliveries_);
     } catch (const std::exception& e) {
-      r = make_error(Errc::kInternal, std::string("delivery queue job failed: ") + e.what());
+      r = make_error(Errc::kInternal, std::string("writer job failed: ") + e.what());
+    } catch (...) {
+      r = make_error(Errc::kInternal, "writer job threw a non-standard exception");
     }
     if (!r) writer_db_.exec("ROLLBACK TO job");
     if (writer_db_.exec("RELEASE job") != SQLITE_OK) failure = writer_db_.last_error();
@@ -658,8 +673,9 @@ class SqliteStore final : public Store {
   Statement insert_;
   Statement find_;
   Statement find_nonce_;
-  EventIdSequence ids_;        // writer thread only
-  DeliveryWriter deliveries_;  // writer thread only (and the constructor)
+  EventIdSequence ids_;            // writer thread only
+  DeliveryWriter deliveries_;      // writer thread only (and the constructor)
+  StatementCache app_statements_;  // transact()'s statements; writer thread only
   std::unique_ptr<SharedConnection> credentials_db_;
   SqliteVaultKeys vault_keys_;
   SqliteConnections connections_;

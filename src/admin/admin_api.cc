@@ -160,7 +160,7 @@ boost::asio::awaitable<http::Response> AdminApi::route(http::Request& req, std::
   }
   if (seg.size() == 1 && seg[0] == "integrations") {
     if (!get) co_return wrong_method("GET");
-    co_return list_integrations();
+    co_return co_await list_integrations();
   }
   if (seg.size() == 1 && seg[0] == "providers") {
     if (!get) co_return wrong_method("GET");
@@ -188,9 +188,11 @@ boost::asio::awaitable<http::Response> AdminApi::route(http::Request& req, std::
     if (del) co_return co_await delete_connection(seg[1], query);
     co_return wrong_method("GET or DELETE");
   }
-  if (seg.size() == 3 && seg[0] == "connections" && (seg[2] == "refresh" || seg[2] == "test")) {
+  if (seg.size() == 3 && seg[0] == "connections" &&
+      (seg[2] == "refresh" || seg[2] == "test" || seg[2] == "connect")) {
     if (!post) co_return wrong_method("POST");
     if (seg[2] == "refresh") co_return co_await refresh_connection(seg[1]);
+    if (seg[2] == "connect") co_return co_await connect_link(seg[1]);
     co_return co_await test_connection(seg[1], req.body());
   }
   if (seg.size() == 2 && seg[0] == "vault" && seg[1] == "rotate") {

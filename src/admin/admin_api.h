@@ -12,6 +12,7 @@
 //   GET  /connections, /connections/{id}   connections and their status (never a secret)
 //   POST /connections                      an API-key connection, or a pending OAuth one
 //   POST /connections/{id}/refresh, /test  refresh an OAuth token now; test the credentials
+//   POST /connections/{id}/connect         a new connect link (to connect the account again)
 //   DELETE /connections/{id}               revoke at the provider (RFC 7009), delete secrets
 //   POST /vault/rotate                     rewrap data keys, new data key, re-encrypt secrets
 //   ANY  /{name}/...                       an application's own endpoints (mount())
@@ -100,7 +101,7 @@ class AdminApi {
   http::Response list_destinations();
   boost::asio::awaitable<http::Response> enable_destination(std::string_view name);
   http::Response list_providers();
-  http::Response list_integrations();
+  boost::asio::awaitable<http::Response> list_integrations();
   // `rest`: the provider path after /proxy/, `query` the caller's query string.
   boost::asio::awaitable<http::Response> proxy(http::Request& req, std::string_view provider,
                                                std::string_view rest, std::string_view query);
@@ -110,6 +111,7 @@ class AdminApi {
   boost::asio::awaitable<http::Response> get_connection(std::string_view id);
   boost::asio::awaitable<http::Response> create_connection(std::string_view body);
   boost::asio::awaitable<http::Response> refresh_connection(std::string_view id);
+  boost::asio::awaitable<http::Response> connect_link(std::string_view id);
   boost::asio::awaitable<http::Response> test_connection(std::string_view id,
                                                          std::string_view body);
   boost::asio::awaitable<http::Response> delete_connection(std::string_view id,

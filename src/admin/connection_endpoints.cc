@@ -46,9 +46,13 @@ json::object connection_json(const store::ConnectionRecord& r, std::int64_t now_
                  {"created_at", format_rfc3339_ms(r.created_ms)},
                  {"updated_at", format_rfc3339_ms(r.updated_ms)}};
   o["last_error"] = r.last_error.empty() ? json::value(nullptr) : json::value(r.last_error);
-  if (r.type == "oauth" && r.status != "connected") {
-    o["connect_url"] = "/connect/" + r.provider + "?connection_id=" + r.id;
-  }
+  return o;
+}
+
+// A connection with its connect link (shown once, when issued).
+json::object with_link(json::object o, const oauth::ConnectLink& link) {
+  o["connect_url"] = link.url;
+  o["connect_url_expires_at"] = format_rfc3339_ms(link.expires_at_ms);
   return o;
 }
 
@@ -129,8 +133,18 @@ boost::asio::awaitable<http::Response> AdminApi::create_connection(std::string_v
   if (o.contains("api_key") && !key) {
     co_return http::json_error(http::Status::bad_request, "api_key must be a string");
   }
+  if (!key) {
+    auto create = [this, id = *id, provider = *provider]() mutable {
+      return connections_->create_pending(std::move(id), std::move(provider));
+    };
+    auto pending = co_await http::offload(pool_, std::move(create));
+    if (!pending) co_return http::error_response(pending.error());
+    co_return http::json_response(
+        http::Status::created,
+        with_link(connection_json(pending->record, clock_.now_ms()), pending->link));
+  }
   Result<store::ConnectionRecord> created = make_error(Errc::kInternal, "not created");
-  if (key) {
+  {
     // An API key serves one provider whose credentials take a key or token.
     outbound::ProviderClient* client = providers_ ? providers_->find(*provider) : nullptr;
     if (!client) {
@@ -147,14 +161,24 @@ boost::asio::awaitable<http::Response> AdminApi::create_connection(std::string_v
       return connections_->create_api_key(std::move(id), std::move(provider), key);
     };
     created = co_await http::offload(pool_, std::move(create));
-  } else {
-    auto create = [this, id = *id, provider = *provider]() mutable {
-      return connections_->create_pending(std::move(id), std::move(provider));
-    };
-    created = co_await http::offload(pool_, std::move(create));
   }
   if (!created) co_return http::error_response(created.error());
   co_return http::json_response(http::Status::created, connection_json(*created, clock_.now_ms()));
+}
+
+boost::asio::awaitable<http::Response> AdminApi::connect_link(std::string_view id) {
+  if (!connections_) co_return no_connections();
+  auto issue = [this, id = std::string(id)]() -> Result<json::object> {
+    auto link = connections_->issue_connect_link(id);
+    if (!link) return link.error();
+    auto record = connections_->get(id);
+    if (!record) return record.error();
+    if (!*record) return make_error(Errc::kNotFound, "no such connection");
+    return with_link(connection_json(**record, clock_.now_ms()), *link);
+  };
+  auto answer = co_await http::offload(pool_, std::move(issue));
+  if (!answer) co_return http::error_response(answer.error());
+  co_return http::json_response(http::Status::ok, *answer);
 }
 
 boost::asio::awaitable<http::Response> AdminApi::refresh_connection(std::string_view id) {
@@ -254,11 +278,9 @@ boost::asio::awaitable<http::Response> AdminApi::delete_connection(std::string_v
   }
   const std::string connection(id);
   auto outcome = co_await connections_->disconnect(connection, force_text == "true");
-  if (!outcome) {
-    if (outcome.error().code == Errc::kUnavailable) {
-      co_return http::json_error(http::Status::bad_gateway, outcome.error().message);
-    }
-    co_return http::error_response(outcome.error());
+  if (!outcome) co_return http::error_response(outcome.error());
+  if (outcome->refused) {
+    co_return http::json_error(http::Status::bad_gateway, outcome->revocation_note);
   }
   json::object out = connection_json(outcome->record, clock_.now_ms());
   out["revoked_at_provider"] = outcome->revoked_at_provider;
@@ -286,8 +308,9 @@ boost::asio::awaitable<http::Response> AdminApi::connect(http::Request& req,
   if (!connections_) co_return no_connections();
   auto params = http::parse_query(query);
   if (!params) co_return http::json_error(http::Status::bad_request, "malformed query string");
-  auto start = [this, client = std::string(client), id = query_value(*params, "connection_id")] {
-    return connections_->authorization_redirect(client, id);
+  auto start = [this, client = std::string(client), id = query_value(*params, "connection_id"),
+                token = query_value(*params, "connect_token")] {
+    return connections_->authorization_redirect(client, id, token);
   };
   auto url = co_await http::offload(pool_, std::move(start));
   if (!url) co_return http::error_response(url.error());

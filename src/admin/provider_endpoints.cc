@@ -10,7 +10,9 @@
 #include "admin/action_responses.h"
 #include "admin/admin_api.h"
 #include "core/time_format.h"
+#include "http/offload.h"
 #include "http/response.h"
+#include "oauth/connection_service.h"
 #include "observe/health.h"
 #include "outbound/idempotency.h"
 #include "outbound/provider_client.h"
@@ -113,7 +115,16 @@ http::Response AdminApi::list_providers() {
   return http::json_response(http::Status::ok, {{"providers", std::move(out)}});
 }
 
-http::Response AdminApi::list_integrations() {
+boost::asio::awaitable<http::Response> AdminApi::list_integrations() {
+  // Connections by provider (an OAuth client's name, or an API-key connection's provider), for
+  // the OAuth fields of the providers that use them.
+  std::vector<store::ConnectionRecord> connections;
+  if (connections_) {
+    auto read = [this] { return connections_->list(); };
+    auto all = co_await http::offload(pool_, std::move(read));
+    if (all) connections = std::move(*all);
+  }
+  const std::int64_t now = clock_.now_ms();
   json::array out;
   if (health_) {
     for (const observe::HealthSnapshot& h : health_->snapshot()) {
@@ -129,10 +140,29 @@ http::Response AdminApi::list_integrations() {
                      {"successes_24h", h.successes_24h},
                      {"failures_24h", h.failures_24h}};
       o["last_error"] = h.last_error ? json::value(*h.last_error) : nullptr;
+      // OAuth (SPEC §1.3): whether the provider has a connected account, and the last
+      // connection error. `connections` counts its connections by status.
+      const outbound::ProviderClient* client =
+          h.type == "provider" && providers_ ? providers_->find(h.name) : nullptr;
+      if (client && client->config().credentials.type == outbound::CredentialType::kOAuth) {
+        const std::string& oauth_client = client->config().credentials.client;
+        json::object counts;
+        std::optional<std::string> error;
+        for (const auto& c : connections) {
+          if (c.type != "oauth" || c.provider != oauth_client) continue;
+          const std::string status = oauth::shown_status(c, now);
+          auto& n = counts[status];
+          n = n.is_int64() ? n.as_int64() + 1 : 1;
+          if (status == "error" && !c.last_error.empty()) error = c.id + ": " + c.last_error;
+        }
+        o["connected"] = counts.contains("connected");
+        o["connections"] = std::move(counts);
+        o["error"] = error ? json::value(*error) : nullptr;
+      }
       out.push_back(std::move(o));
     }
   }
-  return http::json_response(http::Status::ok, {{"integrations", std::move(out)}});
+  co_return http::json_response(http::Status::ok, {{"integrations", std::move(out)}});
 }
 
 boost::asio::awaitable<http::Response> AdminApi::proxy(http::Request& req,
@@ -194,16 +224,22 @@ boost::asio::awaitable<http::Response> AdminApi::run_action(http::Request& req,
   }
   std::string connection;
   if (auto c = req.find(kConnectionHeader); c != req.end()) connection = std::string(c->value());
+  // What the provider's own words must not show: its configured keys, and the connection's.
+  std::vector<std::string> secrets = client->config().credentials.secret_values();
+  if (!connection.empty() && connections_) {
+    const outbound::ConnectionRequest request{client->config().name, connection,
+                                              &client->config().credentials};
+    Result<std::string> secret = co_await connections_->secret(request);
+    if (secret) secrets.push_back(std::move(*secret));
+  }
   RequestCaller caller(*client, std::move(idempotency_key), std::move(connection));
   const json::value* stream = input.as_object().if_contains("stream");
   if (a->streams && stream && stream->is_bool() && stream->as_bool() && req.stream) {
-    const std::vector<std::string> secrets = client->config().credentials.secret_values();
     co_return co_await admin::stream_action(req, caller, *a, input.as_object(), secrets);
   }
   providers::ActionResult result = co_await a->run(caller, input.as_object(), nullptr);
   if (!result) {
-    co_return action_error_response(provider, result.error(),
-                                    client->config().credentials.secret_values());
+    co_return action_error_response(provider, result.error(), secrets);
   }
   co_return http::json_response(http::Status::ok, *result);
 }

@@ -15,15 +15,16 @@
 // reader lock; rotations and refresh take it exclusively (they do store I/O under it, which is
 // fine for operations an operator runs).
 //
-// Online rotation, as `wharf keys rotate` will drive it (no downtime, every step restartable):
+// Online rotation, as `wharf keys rotate` drives it (oauth::ConnectionService::rotate_keys; no
+// downtime, every step restartable):
 //  1. Master key A -> B: configure every instance with B first and A after it (`[B, A]`) and
 //     restart them one at a time. New DEKs are now wrapped under B; DEKs wrapped under A still
-//     unwrap. Then `wharf keys rotate` calls rotate_master(B) on one instance: every stored DEK
+//     unwrap. Then `wharf keys rotate` calls rewrap() on one instance: every stored DEK
 //     is rewrapped under B (one store put each; secrets' envelopes are untouched, so this is
 //     quick and a crash part-way is fixed by running it again). Once it reports success,
 //     remove A from the configuration and restart; a DEK still wrapped under A would then stop
 //     start-up with an error naming A's id, never silently lose data.
-//  2. Data keys (optional, e.g. after a suspected DEK exposure): rotate_data_key() makes a new
+//  2. Data keys (every run of the command): rotate_data_key() makes a new
 //     current DEK; other instances pick it up on their next open() of an envelope that names it
 //     (open() refreshes from the store on an unknown DEK id). Then the command walks every
 //     secret column in batches, and for each envelope with !is_current() stores

@@ -59,10 +59,6 @@ int run_mock(const http::ServerOptions& options, int threads) {
   server.start();
   std::string address = bound->address().to_string();
   if (bound->address().is_v6()) address = "[" + address + "]";
-  log::info("listening", {{"address", address + ":" + std::to_string(bound->port())},
-                          {"mode", "mock"},
-                          {"threads", threads},
-                          {"version", WHARF_VERSION}});
 
   // A simulator keeps no state worth waiting for: on a signal, close the listener and stop after
   // a short grace (a `timeout` fault's request would otherwise hold the drain for a day).
@@ -75,6 +71,12 @@ int run_mock(const http::ServerOptions& options, int threads) {
     grace.expires_after(std::chrono::milliseconds(200));
     grace.async_wait([&](const boost::system::error_code&) { ioc.stop(); });
   });
+  // Logged once SIGTERM/SIGINT are handled: a supervisor may stop us as soon as it reads it.
+  log::info("listening", {{"address", address + ":" + std::to_string(bound->port())},
+                          {"mode", "mock"},
+                          {"threads", threads},
+                          {"version", WHARF_VERSION}});
+
   std::vector<std::thread> workers;
   for (int i = 1; i < threads; ++i) workers.emplace_back([&] { ioc.run(); });
   ioc.run();
@@ -89,7 +91,8 @@ void register_mock_command(CLI::App& root, int* exit_code) {
   auto* cmd = root.add_subcommand(
       "mock",
       "Run the provider simulator (Stripe, SendGrid, Apollo, Anthropic, Slack, NeverBounce, "
-      "Gmail, Google Calendar) with fault injection until SIGTERM/SIGINT; control API under "
+      "Gmail, Google Calendar, an OAuth 2.0 server) with fault injection until SIGTERM/SIGINT; "
+      "control API under "
       "/_mock/ (docs/mock.md)");
   auto listen = std::make_shared<std::string>("127.0.0.1:8090");
   auto threads = std::make_shared<int>(2);

@@ -44,6 +44,49 @@ std::string SampleContext::upper_alnum(std::size_t n) {
 }
 std::string SampleContext::hex(std::size_t n) { return draw("0123456789abcdef", n); }
 
+std::optional<std::string> SampleContext::setting(std::string_view key) const {
+  auto it = settings_.find(key);
+  if (it == settings_.end()) return std::nullopt;
+  return it->second;
+}
+
+const std::vector<std::pair<std::string_view, std::string_view>>& sample_settings() {
+  static const std::vector<std::pair<std::string_view, std::string_view>> all = {
+      {"outreach_id", "sendgrid, mailgun: the outreach_id custom argument / user variable"},
+      {"email",
+       "sendgrid: the recipient; mailgun: the recipient, or the sender of an inbound reply"},
+      {"message_id",
+       "sendgrid: the smtp-id; mailgun: the sent message's Message-Id (an inbound "
+       "reply's In-Reply-To and References), e.g. \"<abc@mail.example>\""},
+      {"mailbox", "mailgun inbound: the outreach mailbox the reply is sent to"},
+      {"customer", "stripe: the customer id"},
+      {"subscription", "stripe: the subscription id"},
+      {"price", "stripe: the price id of the subscription's item"},
+  };
+  return all;
+}
+
+Result<void> apply_sample_setting(std::string_view text, SampleContext& ctx) {
+  const std::size_t eq = text.find('=');
+  const std::string_view key = text.substr(0, eq);
+  std::string known;
+  bool found = false;
+  for (const auto& [k, what] : sample_settings()) {
+    known += (known.empty() ? "" : ", ") + std::string(k);
+    found = found || k == key;
+  }
+  if (eq == std::string_view::npos || !found) {
+    return make_error(Errc::kInvalidArgument, "--set expects KEY=VALUE with KEY one of: " + known);
+  }
+  const std::string_view value = text.substr(eq + 1);
+  if (value.empty() || value.find_first_of("\r\n") != std::string_view::npos) {
+    return make_error(Errc::kInvalidArgument,
+                      "--set " + std::string(key) + ": the value must be one non-empty line");
+  }
+  ctx.set(std::string(key), std::string(value));
+  return {};
+}
+
 std::string SampleContext::uuid() {
   std::string h = hex(32);
   h[12] = '4';                                                          // version 4

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,13 +37,25 @@ class SampleContext {
   // A number in [lo, hi] (not unique).
   std::int64_t between(std::int64_t lo, std::int64_t hi);
 
+  // Values the samples use instead of their own (`wharf trigger --set KEY=VALUE`), so an event
+  // can name records that exist: see sample_settings() for the keys.
+  void set(std::string key, std::string value) { settings_[std::move(key)] = std::move(value); }
+  std::optional<std::string> setting(std::string_view key) const;
+
  private:
   std::uint64_t next();
   std::string draw(std::string_view alphabet, std::size_t n);
 
   std::uint64_t state_;
   std::int64_t now_s_;
+  std::map<std::string, std::string, std::less<>> settings_;
 };
+
+// The keys SampleContext::set accepts, with what each replaces.
+const std::vector<std::pair<std::string_view, std::string_view>>& sample_settings();
+// Applies "KEY=VALUE" to `ctx`. kInvalidArgument for an unknown key (the message lists the
+// known ones), an empty value, or a value with a line break.
+Result<void> apply_sample_setting(std::string_view text, SampleContext& ctx);
 
 struct Sample {
   std::string body;          // exactly the bytes to sign and POST

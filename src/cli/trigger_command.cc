@@ -163,6 +163,10 @@ std::string types_help() {
     for (auto t : sample_types(v)) types.emplace_back(t);
     out += join(types, ", ") + "\n";
   }
+  out += "--set keys:\n";
+  for (const auto& [key, what] : sample_settings()) {
+    out += "  " + std::string(key) + ": " + std::string(what) + "\n";
+  }
   return out;
 }
 
@@ -190,6 +194,12 @@ int run_trigger(const TriggerOptions& opts, HttpTransport& http, SampleContext& 
   if (!target) {
     err << "wharf trigger: " << target.error().message << "\n";
     return kExitUsage;
+  }
+  for (const std::string& setting : opts.settings) {
+    if (auto applied = apply_sample_setting(setting, ctx); !applied) {
+      err << "wharf trigger: " << applied.error().message << "\n";
+      return kExitUsage;
+    }
   }
   int rejected = 0;
   long last_status = 0;
@@ -250,6 +260,9 @@ void register_trigger_command(CLI::App& root, int* exit_code) {
   cmd->add_option("--count", opts->count, "Number of distinct events to send")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+  cmd->add_option("--set", opts->settings,
+                  "KEY=VALUE: a value the sample uses instead of its own, so the event names "
+                  "records that exist, e.g. --set outreach_id=42 (repeatable; keys below)");
   cmd->footer(types_help());
   cmd->callback([opts, exit_code] {
     auto http = make_curl_transport();

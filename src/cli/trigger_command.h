@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 #include "cli/http_transport.h"
 #include "cli/samples.h"
@@ -25,6 +26,8 @@ struct TriggerOptions {
   std::string url;     // empty: http://<server.listen>/webhooks/<source>
   bool print = false;  // print each signed request as a curl command instead of sending it
   int count = 1;       // distinct events to send
+  // KEY=VALUE: values the sample uses instead of its own (cli/samples.h sample_settings()).
+  std::vector<std::string> settings;
 };
 
 // Runs the command with `opts`; ids and time come from `ctx`. Prints one line per event on

@@ -160,6 +160,8 @@ int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers, Appli
     oauth::ConnectionServiceOptions options;
     options.refresh_margin = config.oauth.refresh_margin;
     options.max_refresh_failures = config.oauth.max_refresh_failures;
+    options.connect_token_ttl = config.oauth.connect_token_ttl;
+    options.require_connect_token = config.oauth.require_connect_token;
     options.http.ca_file = config.oauth.ca_file;
     connections = std::make_unique<oauth::ConnectionService>(
         std::move(config.oauth.clients), store->connections(), *vault, oauth_states, refresh_lock,
@@ -219,10 +221,6 @@ int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers, Appli
   server.start();
   std::string address = bound->address().to_string();
   if (bound->address().is_v6()) address = "[" + address + "]";
-  log::info("listening", {{"address", address + ":" + std::to_string(bound->port())},
-                          {"threads", threads},
-                          {"storage", config.storage_url.substr(0, config.storage_url.find(':'))},
-                          {"version", WHARF_VERSION}});
 
   // Drain: stop accepting, wait for in-flight requests (bounded), then stop the loop. A second
   // signal during the drain stops at once.
@@ -254,6 +252,12 @@ int serve(GatewayConfig config, const dispatch::HandlerRegistry& handlers, Appli
         },
         asio::detached);
   });
+
+  // Logged once SIGTERM/SIGINT are handled: a supervisor may stop us as soon as it reads it.
+  log::info("listening", {{"address", address + ":" + std::to_string(bound->port())},
+                          {"threads", threads},
+                          {"storage", config.storage_url.substr(0, config.storage_url.find(':'))},
+                          {"version", WHARF_VERSION}});
 
   std::vector<std::thread> workers;
   for (int i = 1; i < threads; ++i) {

@@ -32,6 +32,11 @@ using asio::ip::tcp;
 
 namespace {
 
+// A target without its query: a query may carry secrets (an OAuth callback's code and state).
+std::string path_of(std::string_view target) {
+  return std::string(target.substr(0, target.find('?')));
+}
+
 struct Connection {
   explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
   beast::tcp_stream stream;
@@ -353,12 +358,12 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
     } catch (const std::exception& e) {
       handler_exceptions.inc();
       handler_failed = true;
-      log::error("handler failed", {{"target", std::string(req.target())}, {"error", e.what()}});
+      log::error("handler failed", {{"path", path_of(req.target())}, {"error", e.what()}});
       res = json_error(Status::internal_server_error, "internal error");
     } catch (...) {
       handler_exceptions.inc();
       handler_failed = true;
-      log::error("handler failed", {{"target", std::string(req.target())}});
+      log::error("handler failed", {{"path", path_of(req.target())}});
       res = json_error(Status::internal_server_error, "internal error");
     }
     if (abort) {

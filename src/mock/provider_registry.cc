@@ -5,6 +5,7 @@
 #include "mock/providers/gmail.h"
 #include "mock/providers/google_calendar.h"
 #include "mock/providers/neverbounce.h"
+#include "mock/providers/oauth_server.h"
 #include "mock/providers/sendgrid.h"
 #include "mock/providers/slack.h"
 #include "mock/providers/stripe.h"
@@ -21,6 +22,7 @@ std::vector<NamedProvider> make_providers(IdSource& ids) {
   out.push_back({"neverbounce", make_neverbounce_provider(ids)});
   out.push_back({"gmail", make_gmail_provider(ids)});
   out.push_back({"google_calendar", make_google_calendar_provider(ids)});
+  out.push_back({"oauth", make_oauth_server_provider(ids)});
   return out;
 }
 

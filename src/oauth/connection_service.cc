@@ -28,6 +28,18 @@ constexpr std::string_view kAccessToken = "access_token";
 constexpr std::string_view kRefreshToken = "refresh_token";
 constexpr std::string_view kApiKey = "api_key";
 constexpr int kMaxWriteRetries = 5;
+// How long a connection's secret is served from memory before the store is read again.
+constexpr auto kLiveTtl = std::chrono::seconds(30);
+// After a failed refresh, callers keep the still-valid token this long before trying again.
+constexpr std::int64_t kRefreshBackoffMs = 10'000;
+
+// The margin before expiry at which a token is refreshed: the configured one, but at most half
+// the token's lifetime, so a short-lived token is not refreshed on every call.
+milliseconds effective_margin(milliseconds margin, std::int64_t issued_at_ms,
+                              std::optional<std::int64_t> expires_at_ms) {
+  if (!expires_at_ms || *expires_at_ms <= issued_at_ms) return margin;
+  return std::min(margin, milliseconds((*expires_at_ms - issued_at_ms) / 2));
+}
 
 bool is_2xx(int status) { return status >= 200 && status < 300; }
 
@@ -84,7 +96,9 @@ struct ConnectionService::Live {
   std::string last_error;
   std::string secret;  // plaintext; empty unless connected
   std::optional<std::int64_t> expires_at_ms;
+  std::int64_t issued_at_ms = 0;  // when these tokens were stored (connect or last refresh)
   bool has_refresh = false;
+  std::chrono::steady_clock::time_point loaded_at;
   ~Live() { OPENSSL_cleanse(secret.data(), secret.size()); }
 };
 
@@ -166,6 +180,7 @@ Result<std::string> ConnectionService::open(std::string_view envelope, const std
 void ConnectionService::forget(const std::string& id) {
   std::lock_guard lock(mu_);
   live_.erase(id);
+  ++generations_[id];
 }
 
 Result<std::vector<store::ConnectionRecord>> ConnectionService::list() { return store_.list(); }
@@ -197,8 +212,36 @@ Result<store::ConnectionRecord> ConnectionService::update(
 
 // ---- authorization --------------------------------------------------------------------------
 
+ConnectLink ConnectionService::new_connect_link(store::ConnectionRecord& record) const {
+  const std::string token = encoding::base64url_encode(crypto::random_bytes(32));
+  record.connect_token_hash = encoding::hex_encode(crypto::sha256(token));
+  record.connect_token_expires_ms = clock_.now_ms() + options_.connect_token_ttl.count();
+  return ConnectLink{"/connect/" + record.provider + "?connection_id=" +
+                         encoding::form_urlencode(record.id) + "&connect_token=" + token,
+                     *record.connect_token_expires_ms};
+}
+
+Result<ConnectLink> ConnectionService::issue_connect_link(const std::string& id) {
+  ConnectLink link;
+  auto updated = update(id, [&](store::ConnectionRecord& r) -> Result<void> {
+    if (r.type != "oauth") {
+      return make_error(Errc::kFailedPrecondition,
+                        "connection '" + id + "' holds an API key: it has no connect link");
+    }
+    if (find_client(r.provider) == nullptr) {
+      return make_error(Errc::kFailedPrecondition,
+                        "OAuth client '" + r.provider + "' is no longer configured");
+    }
+    link = new_connect_link(r);
+    return {};
+  });
+  if (!updated) return updated.error();
+  return link;
+}
+
 Result<std::string> ConnectionService::authorization_redirect(std::string_view client_name,
-                                                              std::string_view connection_id) {
+                                                              std::string_view connection_id,
+                                                              std::string_view connect_token) {
   const Client* client = find_client(client_name);
   if (client == nullptr) {
     return make_error(Errc::kNotFound, "no OAuth client '" + printable(client_name) +
@@ -211,15 +254,30 @@ Result<std::string> ConnectionService::authorization_redirect(std::string_view c
   const std::string id(connection_id);
   auto existing = store_.get(id);
   if (!existing) return existing.error();
-  if (*existing && ((*existing)->type != "oauth" || (*existing)->provider != client->name)) {
-    return make_error(Errc::kFailedPrecondition,
-                      "connection '" + id + "' belongs to " + (*existing)->provider +
-                          (((*existing)->type == "oauth") ? "" : " (an API-key connection)"));
+  const std::int64_t now = clock_.now_ms();
+  if (*existing || options_.require_connect_token) {
+    const store::ConnectionRecord* r = *existing ? &**existing : nullptr;
+    const bool valid =
+        r != nullptr && !connect_token.empty() && !r->connect_token_hash.empty() &&
+        crypto::constant_time_equal(encoding::hex_encode(crypto::sha256(connect_token)),
+                                    r->connect_token_hash) &&
+        r->connect_token_expires_ms && now < *r->connect_token_expires_ms;
+    if (!valid) {
+      return make_error(Errc::kUnauthenticated,
+                        r != nullptr ? "connecting connection '" + id +
+                                           "' needs a valid connect_token: ask the application "
+                                           "for a new connect link"
+                                     : "this gateway needs a connect link for every connection: "
+                                       "create the connection first (POST /api/v1/connections)");
+    }
+    if (r->type != "oauth" || r->provider != client->name) {
+      return make_error(Errc::kFailedPrecondition,
+                        "connection '" + id + "' is not a connection of " + client->name);
+    }
   }
   auto verifier = make_code_verifier();
   if (!verifier) return verifier.error();
-  auto state =
-      states_.issue(id, *verifier, client->config.redirect_uri, clock_.now_ms(), client->name);
+  auto state = states_.issue(id, *verifier, client->config.redirect_uri, now, client->name);
   if (!state) return to_error(state.error());
   return authorization_url(client->config, *state, s256_code_challenge(*verifier));
 }
@@ -274,6 +332,15 @@ asio::awaitable<CallbackResult> ConnectionService::complete_authorization(
     const TokenError& e = tokens.error();
     log::warn("oauth code exchange failed",
               {{"client", client->name}, {"connection", id}, {"error", e.message}});
+    if (e.kind == TokenErrorKind::kAuthorizationServer && e.error == "invalid_client") {
+      // wharf's own registration was refused: not the user's doing.
+      co_return refused(Errc::kUnavailable,
+                        client->name +
+                            " refused wharf's client credentials (invalid_client): "
+                            "check oauth.clients." +
+                            client->name,
+                        502, e.error);
+    }
     if (e.kind == TokenErrorKind::kAuthorizationServer) {
       co_return refused(Errc::kInvalidArgument,
                         client->name + " refused the code exchange: " + e.message, 400, e.error);
@@ -282,6 +349,7 @@ asio::awaitable<CallbackResult> ConnectionService::complete_authorization(
   }
   TokenSet set = std::move(*tokens);
   const std::string scopes = set.scope ? *set.scope : join_scopes(client->config.scopes);
+  const std::int64_t issued_at = pending->issued_at_ms;
   auto store_tokens = [&]() -> Result<store::ConnectionRecord> {
     auto access = seal(set.access_token, id, kAccessToken);
     if (!access) return access.error();
@@ -303,6 +371,15 @@ asio::awaitable<CallbackResult> ConnectionService::complete_authorization(
           return make_error(Errc::kFailedPrecondition,
                             "connection '" + id + "' now belongs to " + record.provider);
         }
+        // Disconnected after this authorization began: the disconnect wins.
+        if (record.status == "revoked" && record.updated_ms > issued_at) {
+          return make_error(
+              Errc::kFailedPrecondition,
+              "connection '" + id + "' was disconnected while this authorization was under way");
+        }
+        // A reconnect replaces the tokens without revoking the earlier grant: for the same
+        // account, providers such as Google treat both as one grant, and revoking the old
+        // refresh token would end the new one too.
       } else {
         record.id = id;
         record.type = "oauth";
@@ -318,6 +395,8 @@ asio::awaitable<CallbackResult> ConnectionService::complete_authorization(
       record.access_token = *access;
       record.refresh_token = refresh;
       record.api_key.clear();
+      record.connect_token_hash.clear();  // a connect link serves once
+      record.connect_token_expires_ms.reset();
       record.updated_ms = now;
       auto written = store_.put(record, expected);
       if (!written) return written.error();
@@ -378,8 +457,7 @@ Result<store::ConnectionRecord> ConnectionService::create_api_key(std::string id
   return record;
 }
 
-Result<store::ConnectionRecord> ConnectionService::create_pending(std::string id,
-                                                                  std::string client) {
+Result<PendingConnection> ConnectionService::create_pending(std::string id, std::string client) {
   if (!valid_connection_id(id)) {
     return make_error(Errc::kInvalidArgument, "id: 1 to 128 of A-Z a-z 0-9 . _ : @ -");
   }
@@ -394,19 +472,25 @@ Result<store::ConnectionRecord> ConnectionService::create_pending(std::string id
   record.status = "pending";
   record.created_ms = now;
   record.updated_ms = now;
+  ConnectLink link = new_connect_link(record);
   auto written = store_.put(record, 0);
   if (!written) return written.error();
   if (!*written) {
     return make_error(Errc::kFailedPrecondition, "connection '" + record.id + "' already exists");
   }
   record.version = **written;
-  return record;
+  return PendingConnection{std::move(record), std::move(link)};
 }
 
 // ---- secrets --------------------------------------------------------------------------------
 
 Result<std::shared_ptr<const ConnectionService::Live>> ConnectionService::load_blocking(
     const std::string& id) {
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard lock(mu_);
+    generation = generations_[id];
+  }
   auto read = store_.get(id);
   if (!read) return read.error();
   if (!*read) return make_error(Errc::kNotFound, "no connection '" + id + "'");
@@ -418,6 +502,9 @@ Result<std::shared_ptr<const ConnectionService::Live>> ConnectionService::load_b
   live->last_error = r.last_error;
   live->expires_at_ms = r.expires_at_ms;
   live->has_refresh = !r.refresh_token.empty();
+  // When the tokens were issued: the last refresh, else (first tokens) no later than creation.
+  live->issued_at_ms = r.last_refresh_ms.value_or(r.created_ms);
+  live->loaded_at = std::chrono::steady_clock::now();
   if (r.status == "connected") {
     const bool oauth = r.type == "oauth";
     auto secret = open(oauth ? r.access_token : r.api_key, id, oauth ? kAccessToken : kApiKey);
@@ -425,7 +512,9 @@ Result<std::shared_ptr<const ConnectionService::Live>> ConnectionService::load_b
     live->secret = std::move(*secret);
   }
   std::lock_guard lock(mu_);
-  live_.insert_or_assign(id, live);
+  // A write since the read above (forget() bumped the generation) makes this copy stale: use it
+  // for this call only.
+  if (generations_[id] == generation) live_.insert_or_assign(id, live);
   return std::shared_ptr<const Live>(live);
 }
 
@@ -433,7 +522,9 @@ asio::awaitable<Result<std::shared_ptr<const ConnectionService::Live>>> Connecti
     const std::string& id) {
   {
     std::lock_guard lock(mu_);
-    if (auto it = live_.find(id); it != live_.end()) {
+    // Other processes' writes (a refresh, a disconnect) show after kLiveTtl at the latest.
+    if (auto it = live_.find(id);
+        it != live_.end() && std::chrono::steady_clock::now() - it->second->loaded_at < kLiveTtl) {
       co_return std::shared_ptr<const Live>(it->second);
     }
   }
@@ -460,7 +551,9 @@ asio::awaitable<Result<std::string>> ConnectionService::secret(
   }
   if (live->status != "connected") co_return unusable(id, live->status, live->last_error);
   const std::int64_t now = clock_.now_ms();
-  if (live->type != "oauth" || !needs_refresh(live->expires_at_ms, now, options_.refresh_margin)) {
+  const milliseconds margin =
+      effective_margin(options_.refresh_margin, live->issued_at_ms, live->expires_at_ms);
+  if (live->type != "oauth" || !needs_refresh(live->expires_at_ms, now, margin)) {
     co_return live->secret;
   }
   const bool expired = *live->expires_at_ms <= now;
@@ -469,6 +562,14 @@ asio::awaitable<Result<std::string>> ConnectionService::secret(
     co_return make_error(
         Errc::kFailedPrecondition,
         "connection '" + id + "' has expired and holds no refresh token; connect it again");
+  }
+  if (!expired) {
+    // A refresh failed a moment ago: keep using the valid token rather than hammering the
+    // authorization server (and counting each call as another failure).
+    std::lock_guard lock(mu_);
+    if (auto it = backoff_until_.find(id); it != backoff_until_.end() && now < it->second) {
+      co_return live->secret;
+    }
   }
   Result<std::string> fresh = co_await refresh_shared(id, live->secret);
   if (!fresh && !expired) {
@@ -541,31 +642,49 @@ asio::awaitable<Result<std::string>> ConnectionService::refresh_shared(const std
                                             void(Result<std::string>)>(std::move(wait),
                                                                        asio::use_awaitable);
   }
-  Result<std::string> result = make_error(Errc::kInternal, "the refresh did not finish");
+  // Whatever ends this frame (a result, an exception, the frame destroyed with its executor),
+  // the flight ends with it: waiters are answered and later callers start a new refresh.
+  struct FlightEnd {
+    ConnectionService& service;
+    const std::string& id;
+    std::shared_ptr<Flight> flight;
+    Result<std::string> result = make_error(Errc::kUnavailable, "the refresh was abandoned");
+    ~FlightEnd() {
+      std::vector<std::function<void(Result<std::string>)>> waiters;
+      {
+        std::lock_guard lock(service.mu_);
+        service.flights_.erase(id);
+        flight->done = true;
+        flight->result = result;
+        waiters = std::move(flight->waiters);
+      }
+      for (auto& waiter : waiters) waiter(result);
+    }
+  } end{*this, id, flight};
   try {
-    result = co_await refresh_locked(id, stale);
+    end.result = co_await refresh_locked(id, stale);
   } catch (const std::exception& e) {
-    result = make_error(Errc::kInternal, std::string("the refresh failed: ") + e.what());
+    end.result = make_error(Errc::kInternal, std::string("the refresh failed: ") + e.what());
   }
-  std::vector<std::function<void(Result<std::string>)>> waiters;
   {
     std::lock_guard lock(mu_);
-    flights_.erase(id);
-    flight->done = true;
-    flight->result = result;
-    waiters = std::move(flight->waiters);
+    if (end.result || end.result.error().code != Errc::kUnavailable) {
+      backoff_until_.erase(id);
+    } else {
+      backoff_until_[id] = clock_.now_ms() + kRefreshBackoffMs;
+    }
   }
-  for (auto& waiter : waiters) waiter(result);
-  co_return result;
+  co_return end.result;
 }
 
 asio::awaitable<Result<std::string>> ConnectionService::refresh_locked(const std::string& id,
                                                                        const std::string& stale) {
-  const std::string key = "oauth-refresh:" + id;
+  const std::string key = refresh_lock_key(id);
+  const std::string owner = owner_ + "-" + std::to_string(++lease_sequence_);
   asio::steady_timer timer(co_await asio::this_coro::executor);
   const auto deadline = std::chrono::steady_clock::now() + options_.refresh_lock_ttl;
   for (;;) {
-    Result<bool> acquired = lock_.try_acquire(key, owner_, options_.refresh_lock_ttl);
+    Result<bool> acquired = lock_.try_acquire(key, owner, options_.refresh_lock_ttl);
     if (!acquired) co_return acquired.error();
     if (*acquired) break;
     // Another process refreshes this connection: wait for its result to reach the store.
@@ -588,16 +707,53 @@ asio::awaitable<Result<std::string>> ConnectionService::refresh_locked(const std
   } catch (const std::exception& e) {
     result = make_error(Errc::kInternal, std::string("the refresh failed: ") + e.what());
   }
-  if (auto released = lock_.release(key, owner_); !released) {
+  if (auto released = lock_.release(key, owner); !released) {
     log::warn("oauth refresh lock not released", {{"connection", id}});
   }
   co_return result;
 }
 
-void ConnectionService::record_refresh_failure(const std::string& id, const std::string& message,
-                                               bool final) {
+Result<ConnectionService::Opened> ConnectionService::read_tokens(const std::string& id,
+                                                                 bool strict) {
+  auto got = store_.get(id);
+  if (!got) return got.error();
+  if (!*got) return make_error(Errc::kNotFound, "no connection '" + id + "'");
+  Opened o{std::move(**got), {}, {}};
+  auto access = open(o.record.access_token, id, kAccessToken);
+  auto refresh = open(o.record.refresh_token, id, kRefreshToken);
+  if (strict && !access) return access.error();
+  if (strict && !refresh) return refresh.error();
+  if (access) o.access = std::move(*access);
+  if (refresh) o.refresh = std::move(*refresh);
+  return o;
+}
+
+bool ConnectionService::holds_refresh_token(const store::ConnectionRecord& r,
+                                            const std::string& refresh_token) const {
+  auto stored = open(r.refresh_token, r.id, kRefreshToken);
+  return stored && *stored == refresh_token;
+}
+
+asio::awaitable<void> ConnectionService::revoke_quietly(const Client& client,
+                                                        const std::string& token,
+                                                        TokenTypeHint hint) {
+  auto request = revocation_request(client.config, token, hint);
+  if (!request) co_return;
+  outbound::HttpResult answer =
+      co_await http_.async_request(std::move(*request), token_options_, asio::use_awaitable);
+  if (!answer || !is_2xx(answer->status)) {
+    log::warn("oauth token of a replaced grant not revoked", {{"client", client.name}});
+  }
+}
+
+void ConnectionService::record_refresh_failure(const std::string& id,
+                                               const std::string& used_refresh,
+                                               const std::string& message, bool final) {
   refreshes_failed_.inc();
   auto counted = update(id, [&](store::ConnectionRecord& r) -> Result<void> {
+    if (!holds_refresh_token(r, used_refresh)) {
+      return make_error(Errc::kFailedPrecondition, "the connection holds another grant now");
+    }
     ++r.refresh_failures;
     r.last_error = message;
     if (r.status == "connected" && (final || r.refresh_failures >= options_.max_refresh_failures)) {
@@ -614,30 +770,17 @@ void ConnectionService::record_refresh_failure(const std::string& id, const std:
 
 asio::awaitable<Result<std::string>> ConnectionService::refresh_once(const std::string& id,
                                                                      const std::string& stale) {
-  struct Current {
-    store::ConnectionRecord record;
-    std::string access;
-    std::string refresh;
-  };
   // The latest row: another node may have refreshed while this one waited for the lock.
-  auto read = [this, id]() -> Result<Current> {
-    auto got = store_.get(id);
-    if (!got) return got.error();
-    if (!*got) return make_error(Errc::kNotFound, "no connection '" + id + "'");
-    Current c{std::move(**got), {}, {}};
-    if (c.record.type != "oauth") {
+  auto read = [this, id]() -> Result<Opened> {
+    auto c = read_tokens(id, /*strict=*/true);
+    if (!c) return c;
+    if (c->record.type != "oauth") {
       return make_error(Errc::kFailedPrecondition,
                         "connection '" + id + "' holds an API key, which cannot be refreshed");
     }
-    if (c.record.status == "pending" || c.record.status == "revoked") {
-      return unusable(id, c.record.status, c.record.last_error);
+    if (c->record.status == "pending" || c->record.status == "revoked") {
+      return unusable(id, c->record.status, c->record.last_error);
     }
-    auto access = open(c.record.access_token, id, kAccessToken);
-    if (!access) return access.error();
-    auto refresh = open(c.record.refresh_token, id, kRefreshToken);
-    if (!refresh) return refresh.error();
-    c.access = std::move(*access);
-    c.refresh = std::move(*refresh);
     return c;
   };
   auto current = co_await http::offload(blocking_, std::move(read));
@@ -681,8 +824,9 @@ asio::awaitable<Result<std::string>> ConnectionService::refresh_once(const std::
     }
   }
   if (!fresh) {
-    auto count = [this, id, failure, final]() -> Result<bool> {
-      record_refresh_failure(id, failure, final);
+    const std::string used_refresh = current->refresh;
+    auto count = [this, id, used_refresh, failure, final]() -> Result<bool> {
+      record_refresh_failure(id, used_refresh, failure, final);
       return true;
     };
     co_await http::offload(blocking_, std::move(count));
@@ -699,15 +843,20 @@ asio::awaitable<Result<std::string>> ConnectionService::refresh_once(const std::
   TokenSet merged = merge_refreshed(before, std::move(*fresh));
   // Both tokens in one compare-and-swap write, before the new access token goes to anyone: a
   // rotated refresh token is never lost to a crash after its use.
-  auto write = [this, id, &merged, now]() -> Result<store::ConnectionRecord> {
+  const std::string used = current->refresh;
+  auto write = [this, id, &merged, &used, now]() -> Result<store::ConnectionRecord> {
     auto access = seal(merged.access_token, id, kAccessToken);
     if (!access) return access.error();
     auto refresh = seal(*merged.refresh_token, id, kRefreshToken);
     if (!refresh) return refresh.error();
     return update(id, [&](store::ConnectionRecord& r) -> Result<void> {
-      if (r.status == "revoked" || r.type != "oauth") {
+      // The row must still hold the grant just refreshed: not disconnected, not reconnected to
+      // another grant meanwhile (compared in the clear: a key rotation re-encrypts envelopes).
+      if (r.status == "revoked" || r.type != "oauth" || !holds_refresh_token(r, used)) {
         return make_error(Errc::kFailedPrecondition,
-                          "connection '" + id + "' was disconnected during the refresh");
+                          "connection '" + id +
+                              "' was disconnected or reconnected during the "
+                              "refresh");
       }
       r.status = "connected";
       r.access_token = *access;
@@ -721,6 +870,10 @@ asio::awaitable<Result<std::string>> ConnectionService::refresh_once(const std::
     });
   };
   auto stored = co_await http::offload(blocking_, std::move(write));
+  if (!stored && stored.error().code == Errc::kFailedPrecondition) {
+    // Tokens of a grant the connection no longer holds: end them at the provider.
+    co_await revoke_quietly(*client, *merged.refresh_token, TokenTypeHint::kRefreshToken);
+  }
   if (!stored) {
     refreshes_failed_.inc();
     log::error("oauth refreshed tokens not stored",
@@ -744,25 +897,39 @@ asio::awaitable<Result<std::string>> ConnectionService::refresh_once(const std::
 
 asio::awaitable<Result<DisconnectOutcome>> ConnectionService::disconnect(const std::string& id,
                                                                          bool force) {
-  struct Held {
-    store::ConnectionRecord record;
-    std::string access;
-    std::string refresh;
-  };
-  auto read = [this, id]() -> Result<Held> {
-    auto got = store_.get(id);
-    if (!got) return got.error();
-    if (!*got) return make_error(Errc::kNotFound, "no connection '" + id + "'");
-    Held h{std::move(**got), {}, {}};
-    if (h.record.type == "oauth") {
-      auto access = open(h.record.access_token, id, kAccessToken);
-      auto refresh = open(h.record.refresh_token, id, kRefreshToken);
-      // A secret that no longer opens is deleted all the same; it cannot be revoked.
-      if (access) h.access = std::move(*access);
-      if (refresh) h.refresh = std::move(*refresh);
+  // Holds the connection's refresh lease, so that no refresh in flight (here or on another node)
+  // stores a new grant after its tokens were revoked.
+  const std::string key = refresh_lock_key(id);
+  const std::string owner = owner_ + "-" + std::to_string(++lease_sequence_);
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  const auto deadline = std::chrono::steady_clock::now() + options_.refresh_lock_ttl;
+  for (;;) {
+    Result<bool> acquired = lock_.try_acquire(key, owner, options_.refresh_lock_ttl);
+    if (!acquired) co_return acquired.error();
+    if (*acquired) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      co_return make_error(Errc::kUnavailable,
+                           "connection '" + id + "' is being refreshed; try again");
     }
-    return h;
-  };
+    timer.expires_after(milliseconds(100));
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+  Result<DisconnectOutcome> outcome = make_error(Errc::kInternal, "the disconnect did not finish");
+  try {
+    outcome = co_await disconnect_locked(id, force);
+  } catch (const std::exception& e) {
+    outcome = make_error(Errc::kInternal, std::string("the disconnect failed: ") + e.what());
+  }
+  if (auto released = lock_.release(key, owner); !released) {
+    log::warn("oauth refresh lock not released", {{"connection", id}});
+  }
+  co_return outcome;
+}
+
+asio::awaitable<Result<DisconnectOutcome>> ConnectionService::disconnect_locked(
+    const std::string& id, bool force) {
+  // A secret that no longer opens is deleted all the same; it cannot be revoked.
+  auto read = [this, id] { return read_tokens(id, /*strict=*/false); };
   auto held = co_await http::offload(blocking_, std::move(read));
   if (!held) co_return held.error();
   DisconnectOutcome outcome;
@@ -786,7 +953,11 @@ asio::awaitable<Result<DisconnectOutcome>> ConnectionService::disconnect(const s
     } else {
       outbound::HttpResult answer =
           co_await http_.async_request(std::move(*request), token_options_, asio::use_awaitable);
-      if (answer && is_2xx(answer->status)) {
+      // Google answers 400 invalid_token for a token already revoked (the user removed access):
+      // gone all the same.
+      const bool already_invalid = answer && answer->status == 400 &&
+                                   answer->body.find("invalid_token") != std::string::npos;
+      if (answer && (is_2xx(answer->status) || already_invalid)) {
         outcome.revoked_at_provider = true;
         if (has_refresh && !held->access.empty()) {
           auto second =
@@ -799,10 +970,14 @@ asio::awaitable<Result<DisconnectOutcome>> ConnectionService::disconnect(const s
         const std::string why =
             answer ? "HTTP " + std::to_string(answer->status) : answer.error().message;
         if (!force) {
-          co_return make_error(Errc::kUnavailable,
-                               "connection '" + id + "': " + client->name +
-                                   " did not confirm the revocation (" + why +
-                                   "); nothing was deleted (force=true deletes anyway)");
+          outcome.refused = true;
+          outcome.revocation_note = "connection '" + id + "': " + client->name +
+                                    " did not confirm the revocation (" + why +
+                                    "); nothing was deleted (force=true deletes anyway)";
+          OPENSSL_cleanse(held->access.data(), held->access.size());
+          OPENSSL_cleanse(held->refresh.data(), held->refresh.size());
+          outcome.record = std::move(held->record);
+          co_return outcome;
         }
         outcome.revocation_note = "revocation failed (" + why + "); deleted anyway (force)";
       }

@@ -21,6 +21,7 @@
 // own HttpClient. Secrets appear in no message, log line or metric. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
@@ -61,6 +62,10 @@ struct ConnectionServiceOptions {
   // How long a refresh may hold the connection's lock, and how long another caller waits.
   std::chrono::milliseconds refresh_lock_ttl = std::chrono::seconds(30);
   std::chrono::milliseconds token_timeout = std::chrono::seconds(10);  // each token request
+  // Connect links (/connect with connect_token): how long one is valid, and whether /connect
+  // needs one even for a connection id not seen before.
+  std::chrono::milliseconds connect_token_ttl = std::chrono::hours(24);
+  bool require_connect_token = false;
   const Clock* clock = &SystemClock::instance();
   outbound::ClientOptions http;  // ca_file, for the authorization servers
 };
@@ -92,8 +97,23 @@ struct CallbackParams {
 
 struct DisconnectOutcome {
   store::ConnectionRecord record;  // as stored afterwards (revoked, no credentials)
+  // The provider did not confirm the revocation and `force` was not set: nothing changed
+  // (record is the row as it was; revocation_note says why).
+  bool refused = false;
   bool revoked_at_provider = false;
   std::string revocation_note;  // why not, when not (no endpoint, forced past a failure)
+};
+
+// A link that lets a user connect (or connect again) one connection: /connect/{client}?
+// connection_id=ID&connect_token=TOKEN. The token is shown once; the store keeps its SHA-256.
+struct ConnectLink {
+  std::string url;  // a path, relative to the gateway
+  std::int64_t expires_at_ms = 0;
+};
+
+struct PendingConnection {
+  store::ConnectionRecord record;
+  ConnectLink link;
 };
 
 struct RotationReport {
@@ -117,12 +137,19 @@ class ConnectionService final : public outbound::ConnectionCredentials {
   const std::vector<Client>& clients() const { return clients_; }
   std::int64_t now_ms() const { return clock_.now_ms(); }
 
-  // GET /connect/{client}?connection_id=: the URL to redirect the user to. kNotFound for an
-  // unknown client; kInvalidArgument for a malformed id; kFailedPrecondition when the id is
-  // another client's or an API-key connection; kUnavailable when too many authorizations are
-  // in progress. Blocking (reads the store).
+  // GET /connect/{client}?connection_id=&connect_token=: the URL to redirect the user to. A
+  // connection id that exists (whatever its status) needs its connect link's token, so nobody
+  // can put their account in place of someone else's connection; a new id needs none unless
+  // require_connect_token. kNotFound for an unknown client; kInvalidArgument for a malformed
+  // id; kUnauthenticated for a missing, wrong or expired token; kFailedPrecondition when the
+  // id is another client's or an API-key connection; kUnavailable when too many authorizations
+  // are in progress. Blocking (reads the store).
   Result<std::string> authorization_redirect(std::string_view client,
-                                             std::string_view connection_id);
+                                             std::string_view connection_id,
+                                             std::string_view connect_token);
+
+  // A new connect link for OAuth connection `id` (replacing any earlier one). Blocking.
+  Result<ConnectLink> issue_connect_link(const std::string& id);
 
   // GET /oauth/callback.
   // Coroutine parameters are references (see outbound/credentials.h): keep them alive across
@@ -137,7 +164,7 @@ class ConnectionService final : public outbound::ConnectionCredentials {
   // A `pending` OAuth connection `id` of `client`, for an application to hand its user the
   // /connect link. kNotFound for an unknown client, kFailedPrecondition when the id exists.
   // Blocking.
-  Result<store::ConnectionRecord> create_pending(std::string id, std::string client);
+  Result<PendingConnection> create_pending(std::string id, std::string client);
 
   // Blocking reads.
   Result<std::vector<store::ConnectionRecord>> list();
@@ -146,8 +173,8 @@ class ConnectionService final : public outbound::ConnectionCredentials {
   // One refresh now (shared with any refresh in flight), also for a connection in `error`.
   boost::asio::awaitable<Result<store::ConnectionRecord>> refresh(const std::string& id);
 
-  // DELETE /api/v1/connections/{id}. When the revocation fails (the server unreachable or
-  // refusing) nothing changes and the error says why (kUnavailable), unless `force`.
+  // DELETE /api/v1/connections/{id}, holding the connection's refresh lease. When the revocation
+  // fails (the server unreachable or refusing) nothing changes (`refused`), unless `force`.
   boost::asio::awaitable<Result<DisconnectOutcome>> disconnect(const std::string& id, bool force);
 
   // Rewraps every data key under the vault's current master key, makes a new data key, and
@@ -165,7 +192,12 @@ class ConnectionService final : public outbound::ConnectionCredentials {
   void close();
 
  private:
-  struct Live;    // a connection's secret in memory
+  struct Live;     // a connection's secret in memory
+  struct Opened {  // a row with its OAuth tokens opened
+    store::ConnectionRecord record;
+    std::string access;
+    std::string refresh;
+  };
   struct Flight;  // a refresh in progress and its waiters
 
   // The live secret of `id`, from memory or the store.
@@ -175,12 +207,25 @@ class ConnectionService final : public outbound::ConnectionCredentials {
   // caller found wanting ("" to force a refresh).
   boost::asio::awaitable<Result<std::string>> refresh_shared(const std::string& id,
                                                              const std::string& stale);
+  boost::asio::awaitable<Result<DisconnectOutcome>> disconnect_locked(const std::string& id,
+                                                                      bool force);
   boost::asio::awaitable<Result<std::string>> refresh_locked(const std::string& id,
                                                              const std::string& stale);
   boost::asio::awaitable<Result<std::string>> refresh_once(const std::string& id,
                                                            const std::string& stale);
-  // Counts a failed refresh on the stored row (error status past the limit or when final).
-  void record_refresh_failure(const std::string& id, const std::string& message, bool final);
+  // The row `id` with its tokens opened (empty when it has none). `strict`: a token that does
+  // not open is an error; otherwise it is left empty. Blocking.
+  Result<Opened> read_tokens(const std::string& id, bool strict);
+  // Counts a failed refresh of the grant whose refresh token is `used_refresh` (nothing when the
+  // row holds another grant by now). Blocking.
+  void record_refresh_failure(const std::string& id, const std::string& used_refresh,
+                              const std::string& message, bool final);
+  // True when `r`'s refresh token opens to `refresh_token`. Blocking (the vault may read keys).
+  bool holds_refresh_token(const store::ConnectionRecord& r,
+                           const std::string& refresh_token) const;
+  // Revokes `token` at `client`'s revocation endpoint, best effort (a warning when it fails).
+  boost::asio::awaitable<void> revoke_quietly(const Client& client, const std::string& token,
+                                              TokenTypeHint hint);
   // Writes `change` applied to the latest row, retrying when a concurrent write won the
   // compare-and-swap. kNotFound when the row is gone.
   Result<store::ConnectionRecord> update(
@@ -191,6 +236,9 @@ class ConnectionService final : public outbound::ConnectionCredentials {
                            std::string_view column) const;
   void forget(const std::string& id);
   static outbound::RequestOptions token_request_options(std::chrono::milliseconds timeout);
+  // A fresh token for `record`'s connect link, set on the record (hash and expiry).
+  ConnectLink new_connect_link(store::ConnectionRecord& record) const;
+  static std::string refresh_lock_key(const std::string& id) { return "oauth-refresh:" + id; }
 
   const std::vector<Client> clients_;
   store::ConnectionStore& store_;
@@ -211,6 +259,11 @@ class ConnectionService final : public outbound::ConnectionCredentials {
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<const Live>, std::less<>> live_;  // guarded by mu_
   std::map<std::string, std::shared_ptr<Flight>, std::less<>> flights_;   // guarded by mu_
+  // Bumped by every forget(): a load that raced a write does not cache what it read.
+  std::map<std::string, std::uint64_t, std::less<>> generations_;  // guarded by mu_
+  // Until when callers keep a valid token instead of retrying a refresh that just failed.
+  std::map<std::string, std::int64_t, std::less<>> backoff_until_;  // guarded by mu_
+  std::atomic<std::uint64_t> lease_sequence_{0};  // one owner token per lease acquisition
 };
 
 }  // namespace wharf::oauth

@@ -94,7 +94,10 @@ std::optional<OAuthConfig> read_oauth_config(const ConfigNode& node) {
   }
   const ConfigErrorWatch watch(node);
   node.allow_only_keys({"redirect_uri", "refresh_margin", "state_ttl", "max_refresh_failures",
-                        "ca_file", "clients"});
+                        "ca_file", "clients", "connect_token_ttl", "require_connect_token"});
+  cfg.connect_token_ttl = node["connect_token_ttl"].duration_or(cfg.connect_token_ttl);
+  if (cfg.connect_token_ttl.count() <= 0) node["connect_token_ttl"].error("must be positive");
+  cfg.require_connect_token = node["require_connect_token"].bool_or(false);
   std::string redirect_uri;
   read_string(node, "redirect_uri", redirect_uri);
   cfg.refresh_margin = node["refresh_margin"].duration_or(cfg.refresh_margin);

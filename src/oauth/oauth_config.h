@@ -22,6 +22,8 @@ struct OAuthConfig {
   std::chrono::milliseconds refresh_margin = kDefaultRefreshMargin;
   std::chrono::milliseconds state_ttl = std::chrono::minutes(10);
   int max_refresh_failures = 3;
+  std::chrono::milliseconds connect_token_ttl = std::chrono::hours(24);
+  bool require_connect_token = false;
   std::string ca_file;  // for authorization servers with a private CA
 };
 
@@ -31,6 +33,8 @@ struct OAuthConfig {
 //     refresh_margin: 60s          # refresh when the access token expires within this
 //     state_ttl: 10m               # how long a user has to complete the authorization
 //     max_refresh_failures: 3      # failed refreshes in a row before the connection is `error`
+//     connect_token_ttl: 24h       # how long a connect link works
+//     require_connect_token: false # true: /connect needs a connect link even for a new id
 //     ca_file: /etc/ssl/private-ca.pem
 //     clients:
 //       NAME:                      # the {client} of GET /connect/{client}

@@ -35,6 +35,10 @@ struct ConnectionRecord {
   std::string access_token;
   std::string refresh_token;
   std::string api_key;
+  // The connect link's token (oauth/connection_service.h), as SHA-256 hex, and its expiry:
+  // needed to connect an existing connection again. Empty: none issued.
+  std::string connect_token_hash;
+  std::optional<std::int64_t> connect_token_expires_ms;
   std::int64_t created_ms = 0;
   std::int64_t updated_ms = 0;
   std::int64_t version = 0;  // 1 on insert, +1 on every write (put's compare-and-swap)

@@ -421,5 +421,26 @@ TEST(SampleRoundTrip, SignedSamplesVerifyAndParseToTheirIdsAndTypes) {
   }
 }
 
+TEST(SampleSettings, SendGridAndMailgunSamplesUseTheSetIds) {
+  SampleContext ctx(7, 1'700'000'000);
+  ASSERT_TRUE(apply_sample_setting("outreach_id=42", ctx));
+  ASSERT_TRUE(apply_sample_setting("email=pat@example.com", ctx));
+  ASSERT_TRUE(apply_sample_setting("message_id=<m1@rf.example>", ctx));
+  ASSERT_TRUE(apply_sample_setting("mailbox=alex@rf-send-02.com", ctx));
+  auto sg = make_sample("sendgrid", "delivered", ctx);
+  ASSERT_TRUE(sg);
+  auto e = boost::json::parse(sg->body).as_array()[0].as_object();
+  EXPECT_EQ(e["outreach_id"], "42");
+  EXPECT_EQ(e["email"], "pat@example.com");
+  EXPECT_EQ(e["smtp-id"], "<m1@rf.example>");
+  auto inbound = make_sample("mailgun", "inbound", ctx);
+  ASSERT_TRUE(inbound);
+  EXPECT_NE(inbound->body.find("In-Reply-To\"\r\n\r\n<m1@rf.example>"), std::string::npos);
+  EXPECT_NE(inbound->body.find("sender\"\r\n\r\npat@example.com"), std::string::npos);
+  EXPECT_NE(inbound->body.find("recipient\"\r\n\r\nalex@rf-send-02.com"), std::string::npos);
+  EXPECT_FALSE(apply_sample_setting("email=a\nb", ctx));
+  EXPECT_FALSE(apply_sample_setting("nonsense", ctx));
+}
+
 }  // namespace
 }  // namespace wharf::cli

@@ -111,6 +111,30 @@ TEST_F(TriggerTest, SendsASignedEventTheGatewayVerifierAccepts) {
   EXPECT_EQ(err_.str(), "");
 }
 
+TEST_F(TriggerTest, SetMakesTheEventNameRecordsThatExist) {
+  TriggerOptions o = opts("stripe", "customer.subscription.created");
+  o.settings = {"customer=cus_Real123", "price=price_RealPro", "subscription=sub_Real9"};
+  EXPECT_EQ(run(o), 0) << err_.str();
+  ASSERT_EQ(poster_.posted.size(), 1u);
+  auto event = boost::json::parse(poster_.posted[0].body).as_object();
+  auto& sub = event["data"].as_object()["object"].as_object();
+  EXPECT_EQ(sub["id"], "sub_Real9");
+  EXPECT_EQ(sub["customer"], "cus_Real123");
+  EXPECT_EQ(sub["items"].as_object()["data"].as_array()[0].as_object()["price"].as_object()["id"],
+            "price_RealPro");
+}
+
+TEST_F(TriggerTest, SetRefusesAnUnknownKeyOrAnEmptyValue) {
+  TriggerOptions o = opts("stripe", "invoice.paid");
+  o.settings = {"colour=blue"};
+  EXPECT_EQ(run(o), 2);
+  EXPECT_NE(err_.str().find("KEY one of: outreach_id, email, message_id"), std::string::npos)
+      << err_.str();
+  o.settings = {"customer="};
+  EXPECT_EQ(run(o), 2);
+  EXPECT_TRUE(poster_.posted.empty());
+}
+
 TEST_F(TriggerTest, CountSendsDistinctEvents) {
   TriggerOptions o = opts("app", "user.created");
   o.count = 5;

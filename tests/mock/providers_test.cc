@@ -1,8 +1,10 @@
 // Each simulated provider: its happy path and one error, in the real API's shapes.
 #include <gtest/gtest.h>
 
+#include <boost/beast/http/field.hpp>
 #include <set>
 
+#include "core/crypto.h"
 #include "core/encoding.h"
 #include "simulator_driver.h"
 
@@ -394,6 +396,99 @@ TEST_F(ProvidersTest, GoogleCalendarPagesThroughEventsWithTokens) {
   EXPECT_EQ(list("?timeMin=yesterday").result(), Status::bad_request);
   auto anonymous = d_.send(Verb::get, "/calendar/v3/calendars/primary/events");
   EXPECT_EQ(anonymous.result(), Status::unauthorized);
+}
+
+TEST_F(ProvidersTest, OAuthServerRunsTheCodeFlowWithPkceRotationAndRevocation) {
+  const std::string verifier(64, 'v');
+  const std::string challenge = encoding::base64url_encode(crypto::sha256(verifier));
+  const std::string redirect = "http://127.0.0.1:8080/oauth/callback";
+  auto authorize = d_.send(Verb::get,
+                           "/oauth/authorize?response_type=code&client_id=wharf"
+                           "&redirect_uri=" +
+                               encoding::form_urlencode(redirect) +
+                               "&state=st1&scope=read&code_challenge_method=S256"
+                               "&code_challenge=" +
+                               challenge);
+  ASSERT_EQ(authorize.result(), Status::found);
+  std::string location(authorize[boost::beast::http::field::location]);
+  ASSERT_TRUE(location.starts_with(redirect + "?code=mock_code_")) << location;
+  EXPECT_TRUE(location.ends_with("&state=st1")) << location;
+  const std::string code =
+      location.substr(location.find("code=") + 5, location.find('&') - location.find("code=") - 5);
+  const auto basic = std::pair<std::string, std::string>{
+      "Authorization", "Basic " + encoding::base64_encode("wharf:secret")};
+  auto exchange = [&](const std::string& form) {
+    return d_.send(Verb::post, "/oauth/token", form, "application/x-www-form-urlencoded", {basic});
+  };
+  const std::string code_form = "grant_type=authorization_code&code=" + code +
+                                "&redirect_uri=" + encoding::form_urlencode(redirect);
+  // A wrong verifier fails, and the code is spent by the attempt.
+  EXPECT_EQ(exchange(code_form + "&code_verifier=" + std::string(64, 'x')).result(),
+            Status::bad_request);
+  EXPECT_EQ(SimulatorDriver::json_of(exchange(code_form + "&code_verifier=" + verifier))
+                .as_object()["error"],
+            "invalid_grant");
+
+  // A fresh flow, exchanged properly.
+  authorize = d_.send(Verb::get,
+                      "/oauth/authorize?response_type=code&client_id=wharf"
+                      "&redirect_uri=" +
+                          encoding::form_urlencode(redirect) +
+                          "&state=st2&code_challenge_method=S256&code_challenge=" + challenge);
+  location = std::string(authorize[boost::beast::http::field::location]);
+  const std::string code2 =
+      location.substr(location.find("code=") + 5, location.find('&') - location.find("code=") - 5);
+  auto tokens = exchange("grant_type=authorization_code&code=" + code2 + "&redirect_uri=" +
+                         encoding::form_urlencode(redirect) + "&code_verifier=" + verifier);
+  ASSERT_EQ(tokens.result(), Status::ok);
+  auto t = SimulatorDriver::json_of(tokens).as_object();
+  EXPECT_EQ(t["token_type"], "Bearer");
+  EXPECT_EQ(t["expires_in"], 3600);
+  const std::string access(t["access_token"].as_string());
+  const std::string refresh(t["refresh_token"].as_string());
+  auto me = d_.send(Verb::get, "/oauth/userinfo", {}, {}, {{"Authorization", "Bearer " + access}});
+  EXPECT_EQ(me.result(), Status::ok);
+
+  // Rotation: the refresh token works once.
+  auto refreshed = exchange("grant_type=refresh_token&refresh_token=" + refresh);
+  ASSERT_EQ(refreshed.result(), Status::ok);
+  const std::string refresh2(
+      SimulatorDriver::json_of(refreshed).as_object()["refresh_token"].as_string());
+  EXPECT_EQ(exchange("grant_type=refresh_token&refresh_token=" + refresh).result(),
+            Status::bad_request);
+
+  // Revoking the refresh token ends the grant: its access tokens stop working.
+  EXPECT_EQ(d_.send(Verb::post, "/oauth/revoke", "token=" + refresh2,
+                    "application/x-www-form-urlencoded", {basic})
+                .result(),
+            Status::ok);
+  auto introspected = d_.send(Verb::post, "/oauth/introspect", "token=" + access,
+                              "application/x-www-form-urlencoded", {basic});
+  EXPECT_EQ(SimulatorDriver::json_of(introspected).as_object()["active"], false);
+  EXPECT_EQ(d_.send(Verb::get, "/oauth/userinfo", {}, {}, {{"Authorization", "Bearer " + access}})
+                .result(),
+            Status::unauthorized);
+  // No client credentials: 401 invalid_client.
+  EXPECT_EQ(d_.send(Verb::post, "/oauth/token", "grant_type=refresh_token&refresh_token=x",
+                    "application/x-www-form-urlencoded")
+                .result(),
+            Status::unauthorized);
+}
+
+TEST_F(ProvidersTest, OAuthServerRefusesAuthorizationsWithoutPkceAndCanDeny) {
+  auto no_pkce = d_.send(Verb::get,
+                         "/oauth/authorize?response_type=code&client_id=w"
+                         "&redirect_uri=http://127.0.0.1/cb&state=s");
+  ASSERT_EQ(no_pkce.result(), Status::found);
+  EXPECT_NE(std::string(no_pkce[boost::beast::http::field::location]).find("error=invalid_request"),
+            std::string::npos);
+  auto denied = d_.send(Verb::get,
+                        "/oauth/authorize?response_type=code&client_id=w"
+                        "&redirect_uri=http://127.0.0.1/cb&state=s&mock_deny=1"
+                        "&code_challenge_method=S256&code_challenge=abc");
+  const std::string location(denied[boost::beast::http::field::location]);
+  EXPECT_NE(location.find("error=access_denied"), std::string::npos) << location;
+  EXPECT_NE(location.find("state=s"), std::string::npos) << location;
 }
 
 TEST_F(ProvidersTest, UnknownRouteIs404) {

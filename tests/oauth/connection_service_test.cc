@@ -57,6 +57,7 @@ class AuthServer {
   std::string valid_refresh = "rt-1";
   int codes_exchanged = 0;
   int refreshes = 0;
+  int refresh_attempts = 0;
   int access_counter = 0;
   std::string fail_refresh_with;  // "invalid_grant", "503", or empty
   int revocation_status = 200;
@@ -93,6 +94,7 @@ class AuthServer {
       co_return tokens();
     }
     if (grant == "refresh_token") {
+      ++refresh_attempts;
       if (fail_refresh_with == "503") {
         co_return http::json_response(http::Status::service_unavailable, {{"x", 1}});
       }
@@ -173,7 +175,7 @@ class ConnectionServiceTest : public ::testing::Test {
 
   // The connection `id` through the whole authorization code flow.
   store::ConnectionRecord connect(const std::string& id) {
-    auto url = service_->authorization_redirect("idp", id);
+    auto url = service_->authorization_redirect("idp", id, "");
     EXPECT_TRUE(url) << url.error().message;
     const std::string query = url->substr(url->find('?') + 1);
     auto params = http::parse_query(query).value();
@@ -223,7 +225,7 @@ class ConnectionServiceTest : public ::testing::Test {
 };
 
 TEST_F(ConnectionServiceTest, TheCodeFlowUsesPkceAndStateAndStoresTheTokensSealed) {
-  auto url = service_->authorization_redirect("idp", "alice");
+  auto url = service_->authorization_redirect("idp", "alice", "");
   ASSERT_TRUE(url) << url.error().message;
   EXPECT_TRUE(url->starts_with(auth_.url("/authorize") + "?response_type=code&"));
   auto params = http::parse_query(url->substr(url->find('?') + 1)).value();
@@ -248,8 +250,38 @@ TEST_F(ConnectionServiceTest, TheCodeFlowUsesPkceAndStateAndStoresTheTokensSeale
   EXPECT_EQ(*token, "at-0");
 }
 
+TEST_F(ConnectionServiceTest, AnExistingConnectionConnectsAgainOnlyWithItsConnectLink) {
+  connect("alice");
+  // Without the link nobody can put their own account in place of alice's.
+  auto open_door = service_->authorization_redirect("idp", "alice", "");
+  ASSERT_FALSE(open_door);
+  EXPECT_EQ(open_door.error().code, Errc::kUnauthenticated);
+  auto link = service_->issue_connect_link("alice");
+  ASSERT_TRUE(link) << link.error().message;
+  ASSERT_TRUE(link->url.starts_with("/connect/idp?connection_id=alice&connect_token="))
+      << link->url;
+  const std::string token = link->url.substr(link->url.find("connect_token=") + 14);
+  EXPECT_FALSE(service_->authorization_redirect("idp", "alice", token + "x"));
+  EXPECT_TRUE(service_->authorization_redirect("idp", "alice", token));
+  // The database keeps a hash of the token, not the token.
+  auto record = store_->connections().get("alice").value().value();
+  EXPECT_EQ(record.connect_token_hash.find(token), std::string::npos);
+  EXPECT_EQ(record.connect_token_hash.size(), 64u);
+  clock_.advance_ms(24 * 3600 * 1000);
+  EXPECT_FALSE(service_->authorization_redirect("idp", "alice", token));  // expired
+
+  // A pending connection made for a user comes with its link.
+  auto pending = service_->create_pending("bob", "idp");
+  ASSERT_TRUE(pending) << pending.error().message;
+  EXPECT_EQ(pending->record.status, "pending");
+  EXPECT_FALSE(service_->authorization_redirect("idp", "bob", ""));
+  const std::string bob_token =
+      pending->link.url.substr(pending->link.url.find("connect_token=") + 14);
+  EXPECT_TRUE(service_->authorization_redirect("idp", "bob", bob_token));
+}
+
 TEST_F(ConnectionServiceTest, AStateIsSingleUseAndAnUnknownOneIsRefused) {
-  auto url = service_->authorization_redirect("idp", "alice");
+  auto url = service_->authorization_redirect("idp", "alice", "");
   auto params = http::parse_query(url->substr(url->find('?') + 1)).value();
   {
     std::lock_guard lock(auth_.mu);
@@ -270,7 +302,7 @@ TEST_F(ConnectionServiceTest, AStateIsSingleUseAndAnUnknownOneIsRefused) {
 }
 
 TEST_F(ConnectionServiceTest, TheServersRefusalsAreShownAndNothingIsStored) {
-  auto url = service_->authorization_redirect("idp", "alice");
+  auto url = service_->authorization_redirect("idp", "alice", "");
   auto params = http::parse_query(url->substr(url->find('?') + 1)).value();
   CallbackResult denied =
       complete(callback(param(params, "state"), "", "access_denied", "The user said no"));
@@ -279,7 +311,7 @@ TEST_F(ConnectionServiceTest, TheServersRefusalsAreShownAndNothingIsStored) {
   EXPECT_NE(denied.error().error.message.find("access_denied: The user said no"),
             std::string::npos);
   // A code the server refuses (here: a verifier that does not match) is invalid_grant.
-  url = service_->authorization_redirect("idp", "alice");
+  url = service_->authorization_redirect("idp", "alice", "");
   params = http::parse_query(url->substr(url->find('?') + 1)).value();
   CallbackResult refused = complete(callback(param(params, "state"), "good-code"));
   ASSERT_FALSE(refused);
@@ -372,6 +404,36 @@ TEST_F(ConnectionServiceTest, RepeatedRefreshFailuresPutTheConnectionInError) {
   EXPECT_TRUE(secret("alice"));
 }
 
+TEST_F(ConnectionServiceTest, AFailedRefreshKeepsTheValidTokenAndWaitsBeforeTryingAgain) {
+  connect("alice");
+  {
+    std::lock_guard lock(auth_.mu);
+    auth_.fail_refresh_with = "503";
+  }
+  clock_.advance_ms(3'600'000 - 30'000);  // within the margin, still valid
+  auto first = secret("alice");
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(*first, "at-0");
+  EXPECT_EQ(auth_.refresh_attempts, 1);
+  for (int i = 0; i < 5; ++i) {
+    auto again = secret("alice");
+    ASSERT_TRUE(again);
+    EXPECT_EQ(*again, "at-0");
+  }
+  EXPECT_EQ(auth_.refresh_attempts, 1) << "no retry during the backoff";
+  EXPECT_EQ(store_->connections().get("alice").value()->refresh_failures, 1);
+  {
+    std::lock_guard lock(auth_.mu);
+    auth_.fail_refresh_with.clear();
+  }
+  clock_.advance_ms(10'000);
+  auto later = secret("alice");
+  ASSERT_TRUE(later);
+  EXPECT_EQ(*later, "at-1");
+  EXPECT_EQ(auth_.refresh_attempts, 2);
+  EXPECT_EQ(store_->connections().get("alice").value()->refresh_failures, 0);
+}
+
 TEST_F(ConnectionServiceTest, InvalidGrantPutsTheConnectionInErrorAtOnce) {
   connect("alice");
   {
@@ -403,8 +465,9 @@ TEST_F(ConnectionServiceTest, DisconnectRevokesTheRefreshTokenAndDeletesTheSecre
         });
   };
   auto failed = disconnect(false);
-  ASSERT_FALSE(failed);
-  EXPECT_EQ(failed.error().code, Errc::kUnavailable);
+  ASSERT_TRUE(failed) << failed.error().message;
+  EXPECT_TRUE(failed->refused);
+  EXPECT_NE(failed->revocation_note.find("HTTP 503"), std::string::npos);
   EXPECT_EQ(store_->connections().get("alice").value()->status, "connected");
   {
     std::lock_guard lock(auth_.mu);

@@ -18,20 +18,22 @@ json::object mailgun_client_info() {
 Sample mailgun_event(std::string_view type, SampleContext& ctx) {
   const Contact& c = pick_contact(ctx);
   std::string outreach = outreach_id(ctx);
-  std::string message_id = ctx.hex(14) + "." + ctx.hex(16) + "@rf-send-01.com";
+  std::string message_id =
+      ctx.setting("message_id").value_or(ctx.hex(14) + "." + ctx.hex(16) + "@rf-send-01.com");
+  const std::string email = ctx.setting("email").value_or(std::string(c.email));
   double timestamp = static_cast<double>(ctx.now_s()) + ctx.between(0, 999999) / 1e6;
   json::object d{
       {"id", ctx.alnum(22)},
       {"timestamp", timestamp},
       {"log-level", "info"},
       {"event", type},
-      {"recipient", c.email},
-      {"recipient-domain", domain_of(c.email)},
+      {"recipient", email},
+      {"recipient-domain", domain_of(email)},
       {"tags", json::array{"outreach"}},
       {"user-variables", json::object{{"outreach_id", outreach}}},
       {"flags",
        json::object{{"is-authenticated", true}, {"is-routed", false}, {"is-test-mode", false}}},
-      {"message", json::object{{"headers", json::object{{"to", c.email},
+      {"message", json::object{{"headers", json::object{{"to", email},
                                                         {"message-id", message_id},
                                                         {"from", std::string(kSenderName) + " <" +
                                                                      std::string(kMailbox) + ">"},
@@ -89,10 +91,13 @@ Sample mailgun_inbound(SampleContext& ctx) {
   const Contact& c = pick_contact(ctx);
   std::string outreach = outreach_id(ctx);
   std::string first_name(c.name.substr(0, c.name.find(' ')));
-  std::string our_id = "<outreach_" + outreach + "@roleferry.com>";
+  std::string our_id =
+      ctx.setting("message_id").value_or("<outreach_" + outreach + "@roleferry.com>");
+  const std::string email = ctx.setting("email").value_or(std::string(c.email));
+  const std::string mailbox = ctx.setting("mailbox").value_or(std::string(kMailbox));
   std::string their_id = "<CA+" + ctx.alnum(40) + "@mail.gmail.com>";
-  std::string from = std::string(c.name) + " <" + std::string(c.email) + ">";
-  std::string to = std::string(kSenderName) + " <" + std::string(kMailbox) + ">";
+  std::string from = std::string(c.name) + " <" + email + ">";
+  std::string to = std::string(kSenderName) + " <" + mailbox + ">";
   std::string subject = "Re: " + outreach_subject(c);
   std::string date = rfc5322_date(ctx.now_s());
   std::string stripped =
@@ -117,8 +122,8 @@ Sample mailgun_inbound(SampleContext& ctx) {
       json::array{"Content-Type",
                   "multipart/alternative; boundary=\"000000000000" + ctx.hex(12) + "\""}};
   const std::pair<std::string_view, std::string> fields[] = {
-      {"recipient", std::string(kMailbox)},
-      {"sender", std::string(c.email)},
+      {"recipient", mailbox},
+      {"sender", email},
       {"from", from},
       {"subject", subject},
       {"body-plain", plain},

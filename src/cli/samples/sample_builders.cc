@@ -101,7 +101,10 @@ Sample json_sample(const json::value& v, int indent, std::string message_id) {
 const Contact& pick_contact(SampleContext& ctx) {
   return kContacts[ctx.between(0, std::size(kContacts) - 1)];
 }
-std::string outreach_id(SampleContext& ctx) { return std::to_string(ctx.between(10000, 99999)); }
+std::string outreach_id(SampleContext& ctx) {
+  if (auto set = ctx.setting("outreach_id")) return *set;
+  return std::to_string(ctx.between(10000, 99999));
+}
 std::string domain_of(std::string_view email) {
   return std::string(email.substr(email.find('@') + 1));
 }

@@ -7,15 +7,16 @@ namespace {
 json::object sendgrid_event(std::string_view type, SampleContext& ctx) {
   const Contact& c = pick_contact(ctx);
   std::string outreach = outreach_id(ctx);
-  json::object e{{"email", c.email},
-                 {"timestamp", ctx.now_s() - ctx.between(1, 30)},
-                 {"smtp-id", "<outreach_" + outreach + "@roleferry.com>"},
-                 {"event", type},
-                 {"category", json::array{"outreach"}},
-                 {"sg_event_id", ctx.alnum(22)},
-                 {"sg_message_id", ctx.alnum(22) + ".recvd-7c8d8d7d5b-" + ctx.hex(5) + "-1-" +
-                                       ctx.upper_alnum(8) + "-" + ctx.upper_alnum(2) + ".0"},
-                 {"outreach_id", outreach}};
+  json::object e{
+      {"email", ctx.setting("email").value_or(std::string(c.email))},
+      {"timestamp", ctx.now_s() - ctx.between(1, 30)},
+      {"smtp-id", ctx.setting("message_id").value_or("<outreach_" + outreach + "@roleferry.com>")},
+      {"event", type},
+      {"category", json::array{"outreach"}},
+      {"sg_event_id", ctx.alnum(22)},
+      {"sg_message_id", ctx.alnum(22) + ".recvd-7c8d8d7d5b-" + ctx.hex(5) + "-1-" +
+                            ctx.upper_alnum(8) + "-" + ctx.upper_alnum(2) + ".0"},
+      {"outreach_id", outreach}};
   constexpr std::string_view kUserAgent =
       "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)";
   if (type == "delivered") {

@@ -13,6 +13,13 @@ constexpr std::string_view kStripePriceTeams = "price_1RfTeamsMonthly000000";
 constexpr std::string_view kStripeApiVersion = "2024-06-20";
 constexpr std::int64_t kMonth = 30 * 86400;
 
+std::string customer_of(const SampleContext& ctx) {
+  return ctx.setting("customer").value_or(std::string(kStripeCustomer));
+}
+std::string subscription_of(const SampleContext& ctx) {
+  return ctx.setting("subscription").value_or(std::string(kStripeSubscription));
+}
+
 json::object stripe_price(std::string_view id, bool teams) {
   return {{"id", id},
           {"object", "price"},
@@ -34,10 +41,12 @@ json::object stripe_subscription(SampleContext& ctx, bool teams, std::string_vie
                     {"object", "subscription_item"},
                     {"created", start},
                     {"metadata", json::object{}},
-                    {"price", stripe_price(teams ? kStripePriceTeams : kStripePricePro, teams)},
+                    {"price", stripe_price(ctx.setting("price").value_or(std::string(
+                                               teams ? kStripePriceTeams : kStripePricePro)),
+                                           teams)},
                     {"quantity", 1},
-                    {"subscription", kStripeSubscription}};
-  return {{"id", kStripeSubscription},
+                    {"subscription", subscription_of(ctx)}};
+  return {{"id", subscription_of(ctx)},
           {"object", "subscription"},
           {"application", nullptr},
           {"billing_cycle_anchor", start},
@@ -49,15 +58,15 @@ json::object stripe_subscription(SampleContext& ctx, bool teams, std::string_vie
           {"currency", "usd"},
           {"current_period_end", start + kMonth},
           {"current_period_start", start},
-          {"customer", kStripeCustomer},
+          {"customer", customer_of(ctx)},
           {"default_payment_method", "pm_1" + ctx.alnum(23)},
           {"ended_at", nullptr},
-          {"items", json::object{{"object", "list"},
-                                 {"data", json::array{item}},
-                                 {"has_more", false},
-                                 {"total_count", 1},
-                                 {"url", "/v1/subscription_items?subscription=" +
-                                             std::string(kStripeSubscription)}}},
+          {"items",
+           json::object{{"object", "list"},
+                        {"data", json::array{item}},
+                        {"has_more", false},
+                        {"total_count", 1},
+                        {"url", "/v1/subscription_items?subscription=" + subscription_of(ctx)}}},
           {"latest_invoice", "in_1" + ctx.alnum(23)},
           {"livemode", false},
           {"metadata", json::object{{"roleferry_user_id", "4821"}}},
@@ -68,18 +77,19 @@ json::object stripe_subscription(SampleContext& ctx, bool teams, std::string_vie
 
 json::object stripe_invoice(SampleContext& ctx, bool paid) {
   std::int64_t start = ctx.now_s() - 60;
-  json::object line{{"id", "il_1" + ctx.alnum(23)},
-                    {"object", "line_item"},
-                    {"amount", 2900},
-                    {"currency", "usd"},
-                    {"description", "1 \u00d7 RoleFerry Pro (at $29.00 / month)"},
-                    {"livemode", false},
-                    {"period", json::object{{"end", start + kMonth}, {"start", start}}},
-                    {"price", stripe_price(kStripePricePro, false)},
-                    {"proration", false},
-                    {"quantity", 1},
-                    {"subscription", kStripeSubscription},
-                    {"type", "subscription"}};
+  json::object line{
+      {"id", "il_1" + ctx.alnum(23)},
+      {"object", "line_item"},
+      {"amount", 2900},
+      {"currency", "usd"},
+      {"description", "1 \u00d7 RoleFerry Pro (at $29.00 / month)"},
+      {"livemode", false},
+      {"period", json::object{{"end", start + kMonth}, {"start", start}}},
+      {"price", stripe_price(ctx.setting("price").value_or(std::string(kStripePricePro)), false)},
+      {"proration", false},
+      {"quantity", 1},
+      {"subscription", subscription_of(ctx)},
+      {"type", "subscription"}};
   std::string id = "in_1" + ctx.alnum(23);
   return {{"id", id},
           {"object", "invoice"},
@@ -94,7 +104,7 @@ json::object stripe_invoice(SampleContext& ctx, bool paid) {
           {"collection_method", "charge_automatically"},
           {"created", start},
           {"currency", "usd"},
-          {"customer", kStripeCustomer},
+          {"customer", customer_of(ctx)},
           {"customer_email", kContacts[0].email},
           {"hosted_invoice_url", "https://invoice.stripe.com/i/acct_1RfDemo/test_" + ctx.alnum(24)},
           {"lines", json::object{{"object", "list"},
@@ -110,7 +120,7 @@ json::object stripe_invoice(SampleContext& ctx, bool paid) {
           {"period_end", start},
           {"period_start", start - kMonth},
           {"status", paid ? "paid" : "open"},
-          {"subscription", kStripeSubscription},
+          {"subscription", subscription_of(ctx)},
           {"subtotal", 2900},
           {"total", 2900}};
 }
@@ -124,7 +134,7 @@ json::object stripe_checkout_session(SampleContext& ctx) {
       {"client_reference_id", "4821"},
       {"created", ctx.now_s() - 120},
       {"currency", "usd"},
-      {"customer", kStripeCustomer},
+      {"customer", customer_of(ctx)},
       {"customer_details",
        json::object{{"email", kContacts[0].email}, {"name", kContacts[0].name}}},
       {"customer_email", nullptr},
@@ -135,7 +145,7 @@ json::object stripe_checkout_session(SampleContext& ctx) {
       {"mode", "subscription"},
       {"payment_status", "paid"},
       {"status", "complete"},
-      {"subscription", kStripeSubscription},
+      {"subscription", subscription_of(ctx)},
       {"success_url", "https://app.roleferry.com/billing/success?session_id={CHECKOUT_SESSION_ID}"},
       {"url", nullptr}};
 }

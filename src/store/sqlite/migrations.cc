@@ -112,6 +112,11 @@ CREATE TABLE connections (
   version          INTEGER NOT NULL      -- compare-and-swap of every write
 );
 )sql"},
+      {5, R"sql(
+-- The connect link of a connection (SHA-256 of its token, never the token) and its expiry.
+ALTER TABLE connections ADD COLUMN connect_token_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE connections ADD COLUMN connect_token_expires_at INTEGER;
+)sql"},
   };
   return all;
 }

@@ -6,7 +6,8 @@ namespace {
 
 constexpr const char* kConnectionColumns =
     "id, provider, type, status, scopes, expires_at, last_refresh_at, last_error, "
-    "refresh_failures, access_token, refresh_token, api_key, created_at, updated_at, version";
+    "refresh_failures, access_token, refresh_token, api_key, created_at, updated_at, version, "
+    "connect_token_hash, connect_token_expires_at";
 
 Error storage_error(SharedConnection& c, std::string_view what) {
   return make_error(Errc::kUnavailable, std::string(what) + ": " + c.db.last_error());
@@ -34,6 +35,8 @@ ConnectionRecord read_connection(const Statement& s) {
   r.created_ms = s.integer(12);
   r.updated_ms = s.integer(13);
   r.version = s.integer(14);
+  r.connect_token_hash = s.text(15);
+  r.connect_token_expires_ms = optional_integer(s, 16);
   return r;
 }
 
@@ -121,14 +124,16 @@ Result<std::optional<std::int64_t>> SqliteConnections::put(const ConnectionRecor
     s = Statement(c_.db.get(),
                   "INSERT INTO connections(id, provider, type, status, scopes, expires_at, "
                   "last_refresh_at, last_error, refresh_failures, access_token, refresh_token, "
-                  "api_key, created_at, updated_at, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                  "?8, ?9, ?10, ?11, ?12, ?13, ?14, 1) ON CONFLICT(id) DO NOTHING");
+                  "api_key, created_at, updated_at, version, connect_token_hash, "
+                  "connect_token_expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                  "?11, ?12, ?13, ?14, 1, ?16, ?17) ON CONFLICT(id) DO NOTHING");
   } else {
     s = Statement(c_.db.get(),
                   "UPDATE connections SET provider = ?2, type = ?3, status = ?4, scopes = ?5, "
                   "expires_at = ?6, last_refresh_at = ?7, last_error = ?8, refresh_failures = ?9, "
                   "access_token = ?10, refresh_token = ?11, api_key = ?12, created_at = ?13, "
-                  "updated_at = ?14, version = version + 1 WHERE id = ?1 AND version = ?15");
+                  "updated_at = ?14, connect_token_hash = ?16, connect_token_expires_at = ?17, "
+                  "version = version + 1 WHERE id = ?1 AND version = ?15");
     s.bind(15, expected_version);
   }
   s.bind(1, r.id).bind(2, r.provider).bind(3, r.type).bind(4, r.status).bind(5, r.scopes);
@@ -138,7 +143,8 @@ Result<std::optional<std::int64_t>> SqliteConnections::put(const ConnectionRecor
   bind_secret(s, 10, r.access_token);
   bind_secret(s, 11, r.refresh_token);
   bind_secret(s, 12, r.api_key);
-  s.bind(13, r.created_ms).bind(14, r.updated_ms);
+  s.bind(13, r.created_ms).bind(14, r.updated_ms).bind(16, r.connect_token_hash);
+  bind_optional(s, 17, r.connect_token_expires_ms);
   if (s.step() != SQLITE_DONE) return storage_error(c_, "cannot store a connection");
   if (c_.db.changes() == 0) return std::optional<std::int64_t>();
   return std::optional<std::int64_t>(expected_version + 1);

@@ -8,6 +8,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +40,17 @@ export function makeTempDir(prefix = 'wharf-it-') {
 
 export function randomSecret(bytes = 24) {
   return crypto.randomBytes(bytes).toString('base64url');
+}
+
+// A loopback port that was free a moment ago (a throwaway listener on port 0, closed again), for
+// a server whose address must be known before it starts, e.g. wharf's OAuth redirect_uri, which
+// the authorization server registers first: pass `server: { listen: `127.0.0.1:${port}` }`.
+export async function freePort() {
+  const srv = net.createServer();
+  await new Promise((resolve, reject) => { srv.once('error', reject); srv.listen(0, '127.0.0.1', resolve); });
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  return port;
 }
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);

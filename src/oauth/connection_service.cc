@@ -677,30 +677,39 @@ asio::awaitable<Result<std::string>> ConnectionService::refresh_shared(const std
   co_return end.result;
 }
 
+asio::awaitable<Result<ConnectionService::LeaseWait>> ConnectionService::wait_for_refresh_lease(
+    const std::string& id, const std::string& owner, const std::string* stale) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  const auto deadline = std::chrono::steady_clock::now() + options_.refresh_lock_ttl;
+  for (;;) {
+    Result<bool> acquired =
+        lock_.try_acquire(refresh_lock_key(id), owner, options_.refresh_lock_ttl);
+    if (!acquired) co_return acquired.error();
+    if (*acquired) co_return LeaseWait{true, {}};
+    // Another process refreshes this connection: wait for its result to reach the store.
+    if (std::chrono::steady_clock::now() >= deadline) {
+      co_return make_error(Errc::kUnavailable,
+                           "connection '" + id + "' is being refreshed elsewhere; try again");
+    }
+    timer.expires_after(milliseconds(100));
+    co_await timer.async_wait(asio::use_awaitable);
+    if (stale == nullptr || stale->empty()) continue;
+    forget(id);
+    auto live = co_await load(id);
+    if (live && (*live)->status == "connected" && (*live)->secret != *stale &&
+        !needs_refresh((*live)->expires_at_ms, clock_.now_ms(), options_.refresh_margin)) {
+      co_return LeaseWait{false, (*live)->secret};
+    }
+  }
+}
+
 asio::awaitable<Result<std::string>> ConnectionService::refresh_locked(const std::string& id,
                                                                        const std::string& stale) {
   const std::string key = refresh_lock_key(id);
   const std::string owner = owner_ + "-" + std::to_string(++lease_sequence_);
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  const auto deadline = std::chrono::steady_clock::now() + options_.refresh_lock_ttl;
-  for (;;) {
-    Result<bool> acquired = lock_.try_acquire(key, owner, options_.refresh_lock_ttl);
-    if (!acquired) co_return acquired.error();
-    if (*acquired) break;
-    // Another process refreshes this connection: wait for its result to reach the store.
-    if (std::chrono::steady_clock::now() >= deadline) {
-      co_return make_error(Errc::kUnavailable,
-                           "connection '" + id + "': another node's refresh is taking too long");
-    }
-    timer.expires_after(milliseconds(100));
-    co_await timer.async_wait(asio::use_awaitable);
-    forget(id);
-    auto live = co_await load(id);
-    if (live && !stale.empty() && (*live)->status == "connected" && (*live)->secret != stale &&
-        !needs_refresh((*live)->expires_at_ms, clock_.now_ms(), options_.refresh_margin)) {
-      co_return (*live)->secret;
-    }
-  }
+  Result<LeaseWait> wait = co_await wait_for_refresh_lease(id, owner, &stale);
+  if (!wait) co_return wait.error();
+  if (!wait->acquired) co_return std::move(wait->ready);
   Result<std::string> result = make_error(Errc::kInternal, "the refresh did not finish");
   try {
     result = co_await refresh_once(id, stale);
@@ -901,19 +910,8 @@ asio::awaitable<Result<DisconnectOutcome>> ConnectionService::disconnect(const s
   // stores a new grant after its tokens were revoked.
   const std::string key = refresh_lock_key(id);
   const std::string owner = owner_ + "-" + std::to_string(++lease_sequence_);
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  const auto deadline = std::chrono::steady_clock::now() + options_.refresh_lock_ttl;
-  for (;;) {
-    Result<bool> acquired = lock_.try_acquire(key, owner, options_.refresh_lock_ttl);
-    if (!acquired) co_return acquired.error();
-    if (*acquired) break;
-    if (std::chrono::steady_clock::now() >= deadline) {
-      co_return make_error(Errc::kUnavailable,
-                           "connection '" + id + "' is being refreshed; try again");
-    }
-    timer.expires_after(milliseconds(100));
-    co_await timer.async_wait(asio::use_awaitable);
-  }
+  Result<LeaseWait> wait = co_await wait_for_refresh_lease(id, owner, nullptr);
+  if (!wait) co_return wait.error();
   Result<DisconnectOutcome> outcome = make_error(Errc::kInternal, "the disconnect did not finish");
   try {
     outcome = co_await disconnect_locked(id, force);

@@ -207,6 +207,16 @@ class ConnectionService final : public outbound::ConnectionCredentials {
   // caller found wanting ("" to force a refresh).
   boost::asio::awaitable<Result<std::string>> refresh_shared(const std::string& id,
                                                              const std::string& stale);
+  // Waits until `owner` holds the refresh lease of `id` (polling, up to refresh_lock_ttl). With
+  // `stale` set, each wait also reads the store, and a token another node stored that replaced
+  // *stale ends the wait without the lease (`acquired` false, `ready` that token).
+  struct LeaseWait {
+    bool acquired = false;
+    std::string ready;
+  };
+  boost::asio::awaitable<Result<LeaseWait>> wait_for_refresh_lease(const std::string& id,
+                                                                   const std::string& owner,
+                                                                   const std::string* stale);
   boost::asio::awaitable<Result<DisconnectOutcome>> disconnect_locked(const std::string& id,
                                                                       bool force);
   boost::asio::awaitable<Result<std::string>> refresh_locked(const std::string& id,

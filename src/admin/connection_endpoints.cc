@@ -75,6 +75,19 @@ void no_store(http::Response& res) {
   res.set("Referrer-Policy", "no-referrer");
 }
 
+// The query of a GET to a public OAuth endpoint, or the answer refusing it: another method, no
+// connections, a malformed query.
+boost::system::result<http::QueryParams, http::Response> public_oauth_query(
+    const http::Request& req, std::string_view query, bool enabled) {
+  if (req.method() != http::Verb::get) {
+    return http::json_error(http::Status::method_not_allowed, "use GET");
+  }
+  if (!enabled) return no_connections();
+  auto params = http::parse_query(query);
+  if (!params) return http::json_error(http::Status::bad_request, "malformed query string");
+  return std::move(*params);
+}
+
 std::string query_value(const http::QueryParams& params, std::string_view key) {
   for (const auto& [k, v] : params) {
     if (k == key) return v;
@@ -302,12 +315,8 @@ boost::asio::awaitable<http::Response> AdminApi::rotate_vault() {
 boost::asio::awaitable<http::Response> AdminApi::connect(http::Request& req,
                                                          std::string_view client,
                                                          std::string_view query) {
-  if (req.method() != http::Verb::get) {
-    co_return http::json_error(http::Status::method_not_allowed, "use GET");
-  }
-  if (!connections_) co_return no_connections();
-  auto params = http::parse_query(query);
-  if (!params) co_return http::json_error(http::Status::bad_request, "malformed query string");
+  auto params = public_oauth_query(req, query, connections_ != nullptr);
+  if (!params) co_return std::move(params.error());
   auto start = [this, client = std::string(client), id = query_value(*params, "connection_id"),
                 token = query_value(*params, "connect_token")] {
     return connections_->authorization_redirect(client, id, token);
@@ -323,12 +332,8 @@ boost::asio::awaitable<http::Response> AdminApi::connect(http::Request& req,
 
 boost::asio::awaitable<http::Response> AdminApi::oauth_callback(http::Request& req,
                                                                 std::string_view query) {
-  if (req.method() != http::Verb::get) {
-    co_return http::json_error(http::Status::method_not_allowed, "use GET");
-  }
-  if (!connections_) co_return no_connections();
-  auto params = http::parse_query(query);
-  if (!params) co_return http::json_error(http::Status::bad_request, "malformed query string");
+  auto params = public_oauth_query(req, query, connections_ != nullptr);
+  if (!params) co_return std::move(params.error());
   oauth::CallbackParams callback{.state = query_value(*params, "state"),
                                  .code = query_value(*params, "code"),
                                  .error = query_value(*params, "error"),

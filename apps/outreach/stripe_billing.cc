@@ -75,7 +75,11 @@ Result<void> StripeBillingHandler::handle(const store::StoredEvent& event,
   // Stripe stamps events in seconds; ties are broken by wharf's receipt order (ordering.h).
   std::int64_t created_ms = event.received_at_ms;
   if (const auto* c = path(doc, {"created"}); c && c->is_int64()) created_ms = c->as_int64() * 1000;
-  std::string key = "outreach:stripe:" + customer + (subscription_event ? ":plan" : ":payment");
+  // Plan events are ordered per subscription: an upgrade creates one subscription and deletes
+  // another, and those two events may arrive in either order without one hiding the other.
+  std::string key = subscription_event
+                        ? "outreach:stripe:subscription:" + text_at(*object, {"id"}) + ":plan"
+                        : "outreach:stripe:" + customer + ":payment";
   auto newer = dispatch::apply_if_newer(txn, key, created_ms, event.id);
   if (!newer) return newer.error();
   if (!*newer) {

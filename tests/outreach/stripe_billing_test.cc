@@ -100,6 +100,22 @@ TEST_F(StripeBillingTest, DeletingAnotherSubscriptionKeepsThePlan) {
   EXPECT_EQ(user(), "teams,2000,ok");
 }
 
+TEST_F(StripeBillingTest, AnUpgradesEventsInEitherOrderLeaveTheNewPlan) {
+  event("evt_1", "customer.subscription.created",
+        subscription_event("customer.subscription.created", "price_pro_monthly", kCreated,
+                           "sub_1"));
+  // The upgrade: sub_2 (teams) created at +100, sub_1 deleted at +101; the deletion comes first.
+  event("evt_3", "customer.subscription.deleted",
+        subscription_event("customer.subscription.deleted", "price_pro_monthly", kCreated + 101,
+                           "sub_1"));
+  EXPECT_EQ(event("evt_2", "customer.subscription.created",
+                  subscription_event("customer.subscription.created", "price_teams_monthly",
+                                     kCreated + 100, "sub_2")),
+            "done");
+  EXPECT_EQ(user(), "teams,2000,ok");
+  EXPECT_EQ(value("SELECT subscription_id FROM outreach_users"), "sub_2");
+}
+
 TEST_F(StripeBillingTest, PaymentFailedMarksPastDueAndNotifiesTheUser) {
   auto [id, dup] = submit("stripe", "evt_1", "invoice.payment_failed",
                           invoice_event("invoice.payment_failed", kCreated, "subscription_cycle"));

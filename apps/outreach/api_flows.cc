@@ -10,6 +10,7 @@
 #include "admin/action_responses.h"
 #include "core/crypto.h"
 #include "core/encoding.h"
+#include "core/log.h"
 #include "outreach/api.h"
 #include "outreach/api_support.h"
 #include "outreach/records.h"
@@ -293,16 +294,27 @@ asio::awaitable<http::Response> OutreachApi::subscribe(std::string_view user_vie
             *stripe, std::move(call), providers::stripe::parse_customer);
     if (!made) co_return admin::action_error_response(stripe->provider(), made.error(), secrets);
     customer = made->id;
-    auto record = [user, customer, now = clock_.now_ms()](store::Transaction& txn) -> Result<bool> {
+    // Recorded unless a concurrent call recorded its own customer first: then that one is the
+    // user's, and the subscription goes to it (this call's customer stays unused).
+    auto record = [user, customer,
+                   now = clock_.now_ms()](store::Transaction& txn) -> Result<std::string> {
       auto r = txn.execute(
           "UPDATE outreach_users SET stripe_customer_id = ?2, updated_at = ?3 WHERE id = ?1 AND "
           "stripe_customer_id IS NULL",
           {user, customer, now});
       if (!r) return r.error();
-      return *r > 0;
+      auto rows = txn.query("SELECT stripe_customer_id FROM outreach_users WHERE id = ?1", {user});
+      if (!rows) return rows.error();
+      if (rows->empty()) return make_error(Errc::kNotFound, "no user " + user);
+      return text_of((*rows)[0][0]);
     };
-    Result<bool> recorded = co_await store::transact<bool>(store_, std::move(record));
+    Result<std::string> recorded = co_await store::transact<std::string>(store_, std::move(record));
     if (!recorded) co_return http::error_response(recorded.error());
+    if (*recorded != customer) {
+      log::warn("stripe customer made twice for one user: the first recorded one is used",
+                {{"user_id", user}, {"unused_customer", customer}});
+      customer = *recorded;
+    }
   }
   providers::stripe::SubscriptionCreate create{customer, price, 1, {{"user_id", user}}};
   outbound::Call call = providers::stripe::subscription_create_call(create);

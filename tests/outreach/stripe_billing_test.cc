@@ -101,9 +101,9 @@ TEST_F(StripeBillingTest, DeletingAnotherSubscriptionKeepsThePlan) {
 }
 
 TEST_F(StripeBillingTest, AnUpgradesEventsInEitherOrderLeaveTheNewPlan) {
-  event("evt_1", "customer.subscription.created",
-        subscription_event("customer.subscription.created", "price_pro_monthly", kCreated,
-                           "sub_1"));
+  event(
+      "evt_1", "customer.subscription.created",
+      subscription_event("customer.subscription.created", "price_pro_monthly", kCreated, "sub_1"));
   // The upgrade: sub_2 (teams) created at +100, sub_1 deleted at +101; the deletion comes first.
   event("evt_3", "customer.subscription.deleted",
         subscription_event("customer.subscription.deleted", "price_pro_monthly", kCreated + 101,

@@ -67,8 +67,9 @@ ProviderConfig config_for(const std::string& base, std::string yaml) {
 
 class ProviderClientTest : public ::testing::Test {
  protected:
-  ProviderClient& client(std::string yaml) {
-    client_.emplace(config_for(sim_.base(), std::move(yaml)), io_.ioc().get_executor(), metrics_);
+  ProviderClient& client(std::string yaml, ProviderClientOptions options = {}) {
+    client_.emplace(config_for(sim_.base(), std::move(yaml)), io_.ioc().get_executor(), metrics_,
+                    std::move(options));
     return *client_;
   }
   CallResult call(Call c) {
@@ -111,6 +112,12 @@ Call customer_create() {
               .target = "/v1/customers",
               .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
               .body = "email=a%40example.com"};
+}
+
+Call customer_create_as(std::string connection) {
+  Call c = customer_create();
+  c.connection = std::move(connection);
+  return c;
 }
 
 std::int64_t time_of(const json::value& entry) { return entry.at("time_ms").as_int64(); }
@@ -314,13 +321,10 @@ class FakeConnections final : public ConnectionCredentials {
 
 TEST_F(ProviderClientTest, A401RenewsTheConnectionsTokenOnceAndRetriesOnce) {
   FakeConnections connections;
-  client_.emplace(config_for(sim_.base(), "credentials: { type: oauth, client: idp }"),
-                  io_.ioc().get_executor(), metrics_,
-                  ProviderClientOptions{.connections = &connections});
+  client("credentials: { type: oauth, client: idp }",
+         ProviderClientOptions{.connections = &connections});
   sim_.fault(R"({"route": "/v1/customers", "status": 401, "times": 1})");
-  Call c = customer_create();
-  c.connection = "alice";
-  CallResult r = call(std::move(c));
+  CallResult r = call(customer_create_as("alice"));
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->status, 200);
   json::array seen = sim_.requests("/v1/customers");
@@ -331,9 +335,7 @@ TEST_F(ProviderClientTest, A401RenewsTheConnectionsTokenOnceAndRetriesOnce) {
 
   // A second 401 after the renewal is the answer: one renewal per call, not a loop.
   sim_.fault(R"({"route": "/v1/customers", "status": 401, "times": 2})");
-  Call again = customer_create();
-  again.connection = "alice";
-  CallResult second = call(std::move(again));
+  CallResult second = call(customer_create_as("alice"));
   ASSERT_TRUE(second) << second.error().message;
   EXPECT_EQ(second->status, 401);
   EXPECT_EQ(connections.renewals.size(), 2u);
@@ -343,20 +345,15 @@ TEST_F(ProviderClientTest, A401RenewsTheConnectionsTokenOnceAndRetriesOnce) {
 TEST_F(ProviderClientTest, AFailedRenewalLeavesThe401AndAnUnknownConnectionSendsNothing) {
   FakeConnections connections;
   connections.renewable = false;
-  client_.emplace(config_for(sim_.base(), "credentials: { type: oauth, client: idp }"),
-                  io_.ioc().get_executor(), metrics_,
-                  ProviderClientOptions{.connections = &connections});
+  client("credentials: { type: oauth, client: idp }",
+         ProviderClientOptions{.connections = &connections});
   sim_.fault(R"({"route": "/v1/customers", "status": 401, "times": 1})");
-  Call c = customer_create();
-  c.connection = "alice";
-  CallResult r = call(std::move(c));
+  CallResult r = call(customer_create_as("alice"));
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->status, 401);
   EXPECT_EQ(sim_.requests("/v1/customers").size(), 1u);
 
-  Call unknown = customer_create();
-  unknown.connection = "mallory";
-  CallResult refused = call(std::move(unknown));
+  CallResult refused = call(customer_create_as("mallory"));
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().kind, CallErrorKind::kCredentials);
   EXPECT_NE(refused.error().message.find("no connection 'mallory'"), std::string::npos);
@@ -370,9 +367,8 @@ TEST_F(ProviderClientTest, AFailedRenewalLeavesThe401AndAnUnknownConnectionSends
 TEST_F(ProviderClientTest, AConnectionsApiKeyReplacesTheConfiguredKey) {
   FakeConnections connections;
   connections.token = "users-own-key";
-  client_.emplace(
-      config_for(sim_.base(), R"(credentials: { type: api_key, name: x-api-key, value: "${K}" })"),
-      io_.ioc().get_executor(), metrics_, ProviderClientOptions{.connections = &connections});
+  client(R"(credentials: { type: api_key, name: x-api-key, value: "${K}" })",
+         ProviderClientOptions{.connections = &connections});
   Call c{.method = "GET", .target = "/v1/customers/cus_1"};
   c.connection = "alice";
   CallResult r = call(std::move(c));

@@ -17,6 +17,7 @@
 #include "outbound/provider_client.h"
 #include "outreach/application.h"
 #include "store/store.h"
+#include "support/sqlite_rows.h"
 #include "support/test_dir.h"
 #include "support/yaml_config.h"
 
@@ -124,23 +125,10 @@ email: { provider: sendgrid, from: hello@roleferry.com }
 
   // The first column of every row, as text ("NULL" for null).
   std::vector<std::string> column(const std::string& sql) {
-    std::vector<std::string> out;
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2((dir_.path() / "w.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
-        SQLITE_OK) {
-      sqlite3_stmt* s = nullptr;
-      if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK) {
-        while (sqlite3_step(s) == SQLITE_ROW) {
-          const unsigned char* t = sqlite3_column_text(s, 0);
-          out.emplace_back(t ? reinterpret_cast<const char*>(t) : "NULL");
-        }
-      } else {
-        ADD_FAILURE() << sqlite3_errmsg(db);
-      }
-      sqlite3_finalize(s);
-    }
-    sqlite3_close(db);
-    return out;
+    std::string why;
+    auto rows = wharf::testing::sqlite_column(dir_.path() / "w.db", sql, "NULL", &why);
+    if (!rows) ADD_FAILURE() << why;
+    return rows.value_or(std::vector<std::string>{});
   }
   std::string value(const std::string& sql) {
     auto c = column(sql);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "store/store.h"
+#include "support/sqlite_rows.h"
 #include "support/test_dir.h"
 
 namespace wharf::store {
@@ -21,21 +22,8 @@ class AppSchemaTest : public ::testing::Test {
 
   // Read beside the store, as any SQLite client would: the first column of every row.
   std::vector<std::string> column(const std::string& sql) {
-    std::vector<std::string> out;
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2((dir_.path() / "w.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
-        SQLITE_OK) {
-      sqlite3_stmt* s = nullptr;
-      if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK) {
-        while (sqlite3_step(s) == SQLITE_ROW) {
-          const unsigned char* t = sqlite3_column_text(s, 0);
-          out.emplace_back(t ? reinterpret_cast<const char*>(t) : "");
-        }
-      }
-      sqlite3_finalize(s);
-    }
-    sqlite3_close(db);
-    return out;
+    return wharf::testing::sqlite_column(dir_.path() / "w.db", sql, "")
+        .value_or(std::vector<std::string>{});
   }
 
   static AppSchema notes(std::vector<AppMigration> migrations) {

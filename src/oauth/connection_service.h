@@ -134,8 +134,6 @@ class ConnectionService final : public outbound::ConnectionCredentials {
   ~ConnectionService() override;
 
   const Client* find_client(std::string_view name) const;
-  const std::vector<Client>& clients() const { return clients_; }
-  std::int64_t now_ms() const { return clock_.now_ms(); }
 
   // GET /connect/{client}?connection_id=&connect_token=: the URL to redirect the user to. A
   // connection id that exists (whatever its status) needs its connect link's token, so nobody
